@@ -37,7 +37,7 @@ await new Flow(new TextSummarizer({ concurrency: 2, maxRetries: 3, backoff: true
     if (event.type === "progress") peak = Math.max(peak, event.inFlight);
   },
 });
-shared.summaries.forEach((summary, i) => console.log(`${i + 1}. ${summary}`));
+for (const [i, summary] of shared.summaries.entries()) console.log(`${i + 1}. ${summary}`);
 console.log(
   `\n${texts.length} texts summarized in ${Math.round(performance.now() - started)} ms, at most ${peak} at once ` +
     "(offline stand-in, not an LLM).",
