@@ -49,32 +49,38 @@ export async function execWithRetries(
   context: RunContext,
   plan: ExecPlan,
   batchItem: number | undefined,
+  item?: { release(): void },
 ): Promise<unknown> {
   const target = node as AttemptTarget;
   const scope = context.scope;
-  for (let attempt = 1; ; attempt++) {
-    target.currentRetry = attempt - 1;
-    try {
-      return await runAttempt(target, prepRes, context, plan);
-    } catch (error) {
-      if (scope.aborted) throw scope.reason;
-      if (!plan.policy.shouldRetry(error, attempt)) {
-        target._scope = scope;
-        return await scope.race(callHook(() => target.execFallback(prepRes, error as Error)));
+  try {
+    for (let attempt = 1; ; attempt++) {
+      target.currentRetry = attempt - 1;
+      try {
+        return await runAttempt(target, prepRes, context, plan);
+      } catch (error) {
+        if (scope.aborted) throw scope.reason;
+        if (!plan.policy.shouldRetry(error, attempt)) {
+          target._scope = scope;
+          return await callFallback(target, prepRes, error);
+        }
+        const delayMs = plan.policy.delayMs(error, attempt);
+        context.emit({ type: "retry", attempt, delayMs, error, batchItem });
+        if (delayMs > 0) await scope.sleep(delayMs);
       }
-      const delayMs = plan.policy.delayMs(error, attempt);
-      context.emit({ type: "retry", attempt, delayMs, error, batchItem });
-      if (delayMs > 0) await scope.sleep(delayMs);
     }
+  } finally {
+    item?.release();
   }
 }
 
 function runAttempt(target: AttemptTarget, prepRes: unknown, context: RunContext, plan: ExecPlan) {
   const { limiter, timeoutMs } = plan;
   if (limiter === undefined && timeoutMs === undefined) {
-    // The common path allocates no scope, timer or controller of its own.
+    // The common path allocates no scope, timer or controller of its own, and does not race the
+    // scope: whoever waits on the run (run(), a batch window) is released on abort already.
     target._scope = context.scope;
-    return context.scope.race(callHook(() => target.exec(prepRes)));
+    return callExec(target, prepRes);
   }
   const attempt = (limiterSignal: AbortSignal | undefined): Promise<unknown> => {
     const scope = context.scope.child();
@@ -84,7 +90,7 @@ function runAttempt(target: AttemptTarget, prepRes: unknown, context: RunContext
         ? undefined
         : setTimeout(() => scope.abort(new TimeoutError(plan.name, timeoutMs)), timeoutMs);
     target._scope = scope;
-    return scope.race(callHook(() => target.exec(prepRes))).finally(() => {
+    return scope.race(callExec(target, prepRes)).finally(() => {
       if (timer !== undefined) clearTimeout(timer);
       unfollow?.();
       scope.dispose();
@@ -96,12 +102,21 @@ function runAttempt(target: AttemptTarget, prepRes: unknown, context: RunContext
   return context.scope.race(limiter.run(({ signal }) => attempt(signal), options));
 }
 
-/** User hooks may throw synchronously or return a non-promise; both become a promise. */
-function callHook(hook: () => unknown): Promise<unknown> {
+// User hooks may throw synchronously or return a non-promise; both become a promise. Two plain
+// functions rather than one taking a closure: this runs once per item, a million times in a batch.
+function callExec(target: AttemptTarget, prepRes: unknown): Promise<unknown> {
   try {
-    return Promise.resolve(hook());
+    return Promise.resolve(target.exec(prepRes));
   } catch (error) {
     return Promise.reject(error);
+  }
+}
+
+function callFallback(target: AttemptTarget, prepRes: unknown, error: unknown): Promise<unknown> {
+  try {
+    return Promise.resolve(target.execFallback(prepRes, error as Error));
+  } catch (fallbackError) {
+    return Promise.reject(fallbackError);
   }
 }
 

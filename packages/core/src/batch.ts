@@ -56,10 +56,8 @@ export function execBatch(
   const shared = context.withScope(batchScope);
   const worker = shape.isolateItems
     ? (item: unknown, index: number) => {
-        const itemScope = batchScope.child();
-        return execWithRetries(itemView(node), item, context.withScope(itemScope), plan, index).finally(() =>
-          itemScope.dispose(),
-        );
+        const state = itemView(node, batchScope);
+        return execWithRetries(state.view, item, shared, plan, index, state);
       }
     : (item: unknown, index: number) => execWithRetries(node, item, shared, plan, index);
   return runWindow(source, worker, {

@@ -10,22 +10,49 @@ import { NEVER_ABORTED, type Scope } from "./scope.js";
  * The cost: exec and execFallback of a parallel node cannot use JavaScript `#private` fields (TypeScript
  * `private` members are fine).
  */
-export function itemView<N extends object>(node: N): N {
-  return new Proxy(node, new ItemState()) as N;
+export function itemView<N extends object>(node: N, batchScope: Scope): ItemView<N> {
+  return new ItemView(node, batchScope);
 }
 
-class ItemState implements ProxyHandler<object> {
+export class ItemView<N extends object> implements ProxyHandler<N> {
+  readonly view: N;
   currentRetry = 0;
   _scope: Scope | undefined = undefined;
+  /** Created only when exec reads `this.signal` while running directly under the batch. */
+  private own: Scope | undefined;
 
-  get(target: object, key: string | symbol): unknown {
+  constructor(
+    node: N,
+    private readonly batchScope: Scope,
+  ) {
+    this.view = new Proxy(node, this);
+  }
+
+  get(target: N, key: string | symbol): unknown {
     if (key === "currentRetry") return this.currentRetry;
-    if (key === "signal") return this._scope?.signal ?? NEVER_ABORTED;
+    if (key === "signal") return this.signal();
     if (key === "_scope") return this._scope;
     return Reflect.get(target, key);
   }
 
-  set(target: object, key: string | symbol, value: unknown): boolean {
+  /**
+   * Each item gets a signal of its own even when it shares the batch's scope: code that hands
+   * `this.signal` to fetch or an SDK adds a listener per call, and sixty-four of them on one shared
+   * signal would trip Node's listener-leak warning.
+   */
+  private signal(): AbortSignal {
+    const scope = this._scope;
+    if (scope === undefined) return NEVER_ABORTED;
+    if (scope !== this.batchScope) return scope.signal;
+    this.own ??= scope.child();
+    return this.own.signal;
+  }
+
+  release(): void {
+    this.own?.dispose();
+  }
+
+  set(target: N, key: string | symbol, value: unknown): boolean {
     if (key === "currentRetry") this.currentRetry = value as number;
     else if (key === "_scope") this._scope = value as Scope | undefined;
     else return Reflect.set(target, key, value);
