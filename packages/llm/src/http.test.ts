@@ -1,0 +1,127 @@
+import { describe, expect, it } from "vitest";
+import { isLlmError } from "./errors.js";
+import { errorFromHttp, headersToRecord, parseProviderErrorBody, retryAfterMsFromHeaders } from "./http.js";
+
+const anthropicBody = (type: string, errorCode?: string) =>
+  JSON.stringify({
+    type: "error",
+    error: {
+      type,
+      message: `${type} happened`,
+      ...(errorCode ? { details: { error_code: errorCode } } : {}),
+    },
+    request_id: "req_body",
+  });
+
+describe("headers", () => {
+  it("lower-cases names from Headers and plain objects", () => {
+    expect(headersToRecord(new Headers({ "Retry-After": "2", "Request-Id": "req_1" }))).toEqual({
+      "retry-after": "2",
+      "request-id": "req_1",
+    });
+    expect(
+      headersToRecord({ "X-RateLimit-Remaining": "5", "Set-Cookie": ["a", "b"], Skip: undefined }),
+    ).toEqual({
+      "x-ratelimit-remaining": "5",
+      "set-cookie": "a, b",
+    });
+    expect(headersToRecord(undefined)).toEqual({});
+  });
+
+  it("reads retry-after-ms, retry-after seconds and retry-after dates", () => {
+    expect(retryAfterMsFromHeaders({ "retry-after-ms": "1500", "retry-after": "9" })).toBe(1500);
+    expect(retryAfterMsFromHeaders({ "retry-after": "3" })).toBe(3000);
+    expect(retryAfterMsFromHeaders({ "retry-after": "0.5" })).toBe(500);
+    const now = Date.parse("2026-01-01T00:00:00Z");
+    expect(retryAfterMsFromHeaders({ "retry-after": "Thu, 01 Jan 2026 00:00:10 GMT" }, now)).toBe(10_000);
+    expect(retryAfterMsFromHeaders({ "retry-after": "soon" })).toBeUndefined();
+    expect(retryAfterMsFromHeaders({})).toBeUndefined();
+  });
+});
+
+describe("parseProviderErrorBody", () => {
+  it("reads Anthropic's and OpenAI's shapes", () => {
+    expect(parseProviderErrorBody(anthropicBody("rate_limit_error", "ramp_limit_exceeded"))).toEqual({
+      errorType: "rate_limit_error",
+      errorCode: "ramp_limit_exceeded",
+      message: "rate_limit_error happened",
+      requestId: "req_body",
+    });
+    expect(
+      parseProviderErrorBody({
+        error: { type: "insufficient_quota", code: "insufficient_quota", message: "no credit" },
+      }),
+    ).toEqual({ errorType: "insufficient_quota", errorCode: "insufficient_quota", message: "no credit" });
+  });
+
+  it("returns nothing for bodies it cannot read", () => {
+    expect(parseProviderErrorBody("<html>Bad gateway</html>")).toEqual({});
+    expect(parseProviderErrorBody(undefined)).toEqual({});
+  });
+});
+
+describe("errorFromHttp", () => {
+  it.each([
+    [400, "invalid_request_error", undefined, "invalid_request"],
+    [401, "authentication_error", undefined, "authentication"],
+    [402, "billing_error", undefined, "quota_exceeded"],
+    [403, "permission_error", undefined, "permission"],
+    [404, "not_found_error", undefined, "not_found"],
+    [413, "request_too_large", undefined, "context_length"],
+    [400, "invalid_request_error", "context_length_exceeded", "context_length"],
+    [429, "rate_limit_error", undefined, "rate_limited"],
+    [429, "rate_limit_error", "ramp_limit_exceeded", "rate_limited"],
+    [429, "rate_limit_error", "enforced_spend_limit_reached", "quota_exceeded"],
+    [429, "insufficient_quota", "insufficient_quota", "quota_exceeded"],
+    [500, "api_error", undefined, "server_error"],
+    [502, "api_error", undefined, "server_error"],
+    [503, "overloaded_error", undefined, "overloaded"],
+    [504, "timeout_error", undefined, "timeout"],
+    [529, "overloaded_error", undefined, "overloaded"],
+  ] as const)("%i %s (%s) → %s", (status, type, errorCode, code) => {
+    const error = errorFromHttp({
+      status,
+      headers: { "request-id": "req_header", "retry-after": "2" },
+      body: anthropicBody(type, errorCode),
+      provider: "anthropic",
+    });
+    expect(isLlmError(error, code)).toBe(true);
+    expect(error.status).toBe(status);
+    expect(error.requestId).toBe("req_header");
+    expect(error.errorType).toBe(type);
+    expect(error.errorCode).toBe(errorCode);
+    expect(error.provider).toBe("anthropic");
+    expect(error.headers?.["retry-after"]).toBe("2");
+    expect(error.retryAfterMs).toBe(2000);
+  });
+
+  it("maps errors that arrive inside a stream (no status) by their type", () => {
+    expect(errorFromHttp({ body: anthropicBody("overloaded_error") }).code).toBe("overloaded");
+    expect(errorFromHttp({ body: anthropicBody("api_error") }).code).toBe("server_error");
+    expect(errorFromHttp({ body: {} }).code).toBe("server_error");
+  });
+
+  it("keeps a spend-cap 429 without retry-after non-retryable with no wait", () => {
+    const error = errorFromHttp({
+      status: 429,
+      body: anthropicBody("rate_limit_error", "enforced_spend_limit_reached"),
+    });
+    expect(error.retryable).toBe(false);
+    expect(error.retryAfterMs).toBeUndefined();
+    expect(error.requestId).toBe("req_body");
+  });
+
+  it("treats a plain 429 without retry-after as a retryable rate limit", () => {
+    const error = errorFromHttp({ status: 429, body: "" });
+    expect(error.code).toBe("rate_limited");
+    expect(error.retryable).toBe(true);
+    expect(error.retryAfterMs).toBeUndefined();
+  });
+
+  it("quotes the provider's message and attaches the cause", () => {
+    const cause = new Error("sdk error");
+    const error = errorFromHttp({ status: 400, body: anthropicBody("invalid_request_error"), cause });
+    expect(error.message).toContain('"invalid_request_error happened"');
+    expect(error.cause).toBe(cause);
+  });
+});

@@ -1,0 +1,109 @@
+export {
+  type CallLlmOptions,
+  type ChatCallRequest,
+  type ChatOptions,
+  callLlm,
+  chat,
+  DEFAULT_MAX_TOKENS,
+} from "./call.js";
+export { costUsd, type UsageCost, type UsageCostOptions, usageCost } from "./cost.js";
+export {
+  type DefaultModelOptions,
+  type DefaultModelSource,
+  type Env,
+  getDefaultModel,
+  listProviders,
+  type ProviderFactory,
+  type ProviderFactoryOptions,
+  type ResolvedDefaultModel,
+  registerProvider,
+  resetDefaultModel,
+  resolveDefaultModel,
+  setDefaultModel,
+} from "./default-model.js";
+export {
+  AbortedError,
+  AuthenticationError,
+  ConnectionError,
+  ContextLengthError,
+  InvalidRequestError,
+  isLlmError,
+  LLM_ERROR_RETRYABLE,
+  LlmConfigurationError,
+  LlmError,
+  type LlmErrorCode,
+  type LlmErrorDetails,
+  NotFoundError,
+  OverloadedError,
+  PermissionError,
+  QuotaExceededError,
+  RateLimitError,
+  ServerError,
+  TimeoutError,
+} from "./errors.js";
+export {
+  estimateInputTokens,
+  estimateTextTokens,
+  type TokenEstimateOptions,
+  TokenEstimator,
+  type TokenEstimatorOptions,
+} from "./estimate.js";
+export {
+  errorFromHttp,
+  type HeadersLike,
+  type HttpFailure,
+  headersToRecord,
+  type ProviderErrorBody,
+  parseProviderErrorBody,
+  retryAfterMsFromHeaders,
+} from "./http.js";
+export {
+  FEEDBACK_OBSERVED,
+  type LlmLimiter,
+  type LlmLimiterCost,
+  type LlmLimiterRunOptions,
+  type LlmLimiterTaskContext,
+  type ProviderFeedback,
+  type WithLimiterOptions,
+  withLimiter,
+} from "./limiter.js";
+export {
+  type ChatMessage,
+  type ChatModel,
+  type ChatRequest,
+  type ChatResponse,
+  type ChatStreamEvent,
+  completeUsage,
+  emptyUsage,
+  type HttpInfo,
+  isChatModel,
+  type StopReason,
+  toStopReason,
+  totalInputTokens,
+  type Usage,
+  validateChatRequest,
+} from "./model.js";
+export { createOfflineModel, OFFLINE_MODEL_ID, type OfflineModelOptions } from "./offline/model.js";
+export {
+  parseSummaryInstruction,
+  type SummarizeOptions,
+  type Summary,
+  type SummaryInstruction,
+  splitSentences,
+  summarizeExtractive,
+} from "./offline/summarize.js";
+export {
+  ANTHROPIC_PRICES_AS_OF,
+  ANTHROPIC_PRICING_URL,
+  anthropicPrices,
+  BATCH_PRICE_MULTIPLIER,
+  CACHE_PRICE_MULTIPLIERS,
+  defaultPrices,
+  findModelPrice,
+  type ModelPrice,
+  offlinePrices,
+  type PriceTable,
+  type TokenRates,
+} from "./prices.js";
+export { abortError, anySignal, throwIfAborted } from "./signals.js";
+export { collectStream, streamOfResponse } from "./stream.js";

@@ -1,0 +1,224 @@
+import { ConnectionError, isLlmError, type LlmError } from "./errors.js";
+import { TokenEstimator } from "./estimate.js";
+import type { ChatModel, ChatRequest, ChatResponse, ChatStreamEvent, HttpInfo, Usage } from "./model.js";
+import { totalInputTokens, validateChatRequest } from "./model.js";
+import { abortError, anySignal } from "./signals.js";
+import { EventChannel } from "./stream.js";
+
+/**
+ * The limiter shape `withLimiter` needs. It is structural: @sluice/core's `Limiter` and
+ * @sluice/throttle's `Throttle` both fit, and so does anything with a compatible `run`.
+ */
+export interface LlmLimiter {
+  run<T>(task: (context: LlmLimiterTaskContext) => Promise<T>, options?: LlmLimiterRunOptions): Promise<T>;
+  /** Optional: learns from provider responses (status, rate-limit headers, retry-after). */
+  observe?(feedback: ProviderFeedback): void;
+}
+
+export interface LlmLimiterTaskContext {
+  /** Fires when the limiter cancels the job. */
+  readonly signal: AbortSignal;
+  /** 1-based attempt number, when the limiter retries by itself. */
+  readonly attempt?: number;
+  /** Optional: corrects the reserved estimate with the real usage. */
+  reportUsage?(actual: { inputTokens?: number; outputTokens?: number; tokens?: number }): void;
+}
+
+export interface LlmLimiterCost {
+  readonly requests?: number;
+  readonly inputTokens?: number;
+  readonly outputTokens?: number;
+  readonly [dimension: string]: number | undefined;
+}
+
+export interface LlmLimiterRunOptions {
+  readonly signal?: AbortSignal;
+  readonly cost?: LlmLimiterCost;
+}
+
+/** What a response or a failure tells a limiter about the provider's limits. */
+export interface ProviderFeedback {
+  readonly status?: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly errorType?: string;
+  readonly errorCode?: string;
+  readonly retryAfterMs?: number;
+}
+
+/**
+ * Set (non-enumerable, `true`) on an error whose fields `withLimiter` already passed to
+ * `limiter.observe`, so a limiter that also inspects thrown errors can skip it.
+ */
+export const FEEDBACK_OBSERVED = Symbol.for("@sluice/llm/feedback-observed");
+
+export interface WithLimiterOptions {
+  /** Estimates input tokens and learns from real usage. Default: a new `TokenEstimator` per wrapped model. */
+  readonly estimator?: TokenEstimator;
+  /** Pass failures' status/headers/error codes to `limiter.observe`. Default true. */
+  readonly observeErrors?: boolean;
+  /** Extra options for every `limiter.run` call, e.g. `{ priority: "high" }` for @sluice/throttle. */
+  readonly runOptions?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Wraps a model so every call is admitted by a limiter: the limiter reserves one request, the
+ * estimated input tokens and `maxTokens` of output, then the call runs with `transportRetries: 0`
+ * (the limiter owns retries), real usage is reported back through `reportUsage`, and status and
+ * headers of responses and failures go to `limiter.observe`.
+ *
+ * @example
+ * const throttle = new Throttle({ concurrency: 8, requestsPerMinute: 50, inputTokensPerMinute: 30_000 });
+ * const model = withLimiter(createAnthropicModel(), throttle);
+ * const answer = await callLlm("Summarize: …", { model });
+ */
+export function withLimiter(
+  model: ChatModel,
+  limiter: LlmLimiter,
+  options: WithLimiterOptions = {},
+): ChatModel {
+  if (typeof limiter?.run !== "function") {
+    throw new TypeError(
+      "withLimiter needs a limiter with a run(task, options) method, e.g. a @sluice/throttle Throttle.",
+    );
+  }
+  const estimator = options.estimator ?? new TokenEstimator();
+  const observeErrors = options.observeErrors ?? true;
+
+  const runOptionsFor = (request: ChatRequest): LlmLimiterRunOptions => ({
+    ...options.runOptions,
+    cost: { requests: 1, inputTokens: estimator.estimate(request), outputTokens: request.maxTokens },
+    ...(request.signal ? { signal: request.signal } : {}),
+  });
+
+  const succeeded = (context: LlmLimiterTaskContext, rawEstimate: number, response: ChatResponse) => {
+    context.reportUsage?.(limiterUsage(response.usage));
+    if (response.http) limiter.observe?.(feedbackOf(response.http));
+    estimator.record(rawEstimate, totalInputTokens(response.usage));
+  };
+
+  const failed = (error: unknown, signal: AbortSignal | undefined): unknown => {
+    if (!isLlmError(error)) return signal?.aborted ? abortError(signal, error) : error;
+    const alreadyObserved = (error as unknown as Record<symbol, unknown>)[FEEDBACK_OBSERVED] === true;
+    if (observeErrors && limiter.observe && !alreadyObserved && hasFeedback(error)) {
+      limiter.observe(feedbackOf(error));
+      Object.defineProperty(error, FEEDBACK_OBSERVED, { value: true, enumerable: false, configurable: true });
+    }
+    return error;
+  };
+
+  return {
+    specificationVersion: "v1",
+    provider: model.provider,
+    modelId: model.modelId,
+
+    async generate(request: ChatRequest): Promise<ChatResponse> {
+      validateChatRequest(request);
+      const rawEstimate = estimator.rawEstimate(request);
+      try {
+        return await limiter.run(async (context) => {
+          const signal = anySignal(request.signal, context.signal);
+          try {
+            const response = await model.generate(withSignal(request, signal));
+            succeeded(context, rawEstimate, response);
+            return response;
+          } catch (error) {
+            throw failed(error, signal);
+          }
+        }, runOptionsFor(request));
+      } catch (error) {
+        throw failed(error, request.signal);
+      }
+    },
+
+    stream(request: ChatRequest): AsyncIterable<ChatStreamEvent> {
+      return limitedStream(request);
+    },
+  };
+
+  async function* limitedStream(request: ChatRequest): AsyncGenerator<ChatStreamEvent> {
+    validateChatRequest(request);
+    const rawEstimate = estimator.rawEstimate(request);
+    const consumer = new AbortController();
+    const channel = new EventChannel<ChatStreamEvent>(() => consumer.abort());
+    // Text already handed to the consumer cannot be taken back, so once some was forwarded a
+    // retry by the limiter must not run the model again: it gets the original failure instead.
+    let forwardedText = false;
+    let failureAfterText: unknown;
+    let finished = false;
+
+    limiter
+      .run(async (context) => {
+        if (failureAfterText !== undefined) throw failureAfterText;
+        const signal = anySignal(request.signal, context.signal, consumer.signal);
+        try {
+          let response: ChatResponse | undefined;
+          for await (const event of model.stream(withSignal(request, signal))) {
+            if (event.type === "done") {
+              response = event.response;
+              break;
+            }
+            if (event.type === "text") forwardedText = true;
+            channel.push(event);
+          }
+          if (!response)
+            throw new ConnectionError({ message: "The model's stream ended without a final response." });
+          succeeded(context, rawEstimate, response);
+          channel.push({ type: "done", response });
+        } catch (error) {
+          const normalized = failed(error, signal);
+          if (forwardedText) failureAfterText = normalized;
+          throw normalized;
+        }
+      }, runOptionsFor(request))
+      .then(
+        () => channel.end(),
+        (error: unknown) => channel.fail(failed(error, request.signal)),
+      );
+
+    try {
+      yield* channel;
+      finished = true;
+    } finally {
+      if (!finished) consumer.abort();
+    }
+  }
+}
+
+function withSignal(request: ChatRequest, signal: AbortSignal | undefined): ChatRequest {
+  const { signal: _ignored, ...rest } = request;
+  return { ...rest, ...(signal ? { signal } : {}), transportRetries: 0 };
+}
+
+/** Usage as rate limits count it: cache writes count as input, cache reads do not. */
+function limiterUsage(usage: Usage): { inputTokens: number; outputTokens: number } {
+  return {
+    inputTokens: usage.inputTokens + usage.cacheCreationInputTokens,
+    outputTokens: usage.outputTokens,
+  };
+}
+
+function hasFeedback(error: LlmError): boolean {
+  return (
+    error.status !== undefined ||
+    error.headers !== undefined ||
+    error.errorType !== undefined ||
+    error.retryAfterMs !== undefined
+  );
+}
+
+function feedbackOf(source: HttpInfo | LlmError): ProviderFeedback {
+  if (!isLlmError(source)) return { status: source.status, headers: source.headers };
+  const feedback: {
+    status?: number;
+    headers?: Readonly<Record<string, string>>;
+    errorType?: string;
+    errorCode?: string;
+    retryAfterMs?: number;
+  } = {};
+  if (source.status !== undefined) feedback.status = source.status;
+  if (source.headers !== undefined) feedback.headers = source.headers;
+  if (source.errorType !== undefined) feedback.errorType = source.errorType;
+  if (source.errorCode !== undefined) feedback.errorCode = source.errorCode;
+  if (source.retryAfterMs !== undefined) feedback.retryAfterMs = source.retryAfterMs;
+  return feedback;
+}
