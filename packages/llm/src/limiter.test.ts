@@ -157,10 +157,19 @@ describe("withLimiter: generate", () => {
         retryAfterMs: 2000,
         errorType: "rate_limit_error",
         errorCode: "ramp_limit_exceeded",
+        retryable: true,
       },
     ]);
     expect((failure as unknown as Record<symbol, unknown>)[FEEDBACK_OBSERVED]).toBe(true);
     expect(limiter.reported).toEqual([]);
+  });
+
+  it("passes the adapter's verdict, so a bare 429 is not mistaken for a spend cap", async () => {
+    const bare = new RateLimitError({ status: 429 });
+    const { model } = scriptedModel(bare);
+    const limiter = new FakeLimiter();
+    await expect(withLimiter(model, limiter).generate(request())).rejects.toBe(bare);
+    expect(limiter.observed).toEqual([{ status: 429, retryable: true }]);
   });
 
   it("leaves failures to the limiter when observeErrors is false", async () => {

@@ -43,6 +43,11 @@ export interface ProviderFeedback {
   readonly errorType?: string;
   readonly errorCode?: string;
   readonly retryAfterMs?: number;
+  /**
+   * The adapter's verdict on a failure. A limiter that cannot classify a 429 on its own (no
+   * retry-after, no code) would otherwise have to guess between "slow down" and "spend cap".
+   */
+  readonly retryable?: boolean;
 }
 
 /**
@@ -214,7 +219,8 @@ function feedbackOf(source: HttpInfo | LlmError): ProviderFeedback {
     errorType?: string;
     errorCode?: string;
     retryAfterMs?: number;
-  } = {};
+    retryable?: boolean;
+  } = { retryable: source.retryable };
   if (source.status !== undefined) feedback.status = source.status;
   if (source.headers !== undefined) feedback.headers = source.headers;
   if (source.errorType !== undefined) feedback.errorType = source.errorType;

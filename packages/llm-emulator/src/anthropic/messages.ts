@@ -155,10 +155,17 @@ async function answerMessage(
 ): Promise<void> {
   const { completion, plan } = answer;
   const start = runtime.clock();
+  let delivered = false;
   try {
     await exchange.waitUntil(start + LatencyModel.total(plan, completion.outputTokens));
+    delivered = true;
   } finally {
-    reservation.settle(generatedBy(plan, runtime.clock() - start, completion.outputTokens));
+    // A timer may fire a millisecond early; a response that went out counts in full, so the
+    // ground truth always equals the usage the client was sent.
+    const generated = delivered
+      ? completion.outputTokens
+      : generatedBy(plan, runtime.clock() - start, completion.outputTokens);
+    reservation.settle(generated);
   }
   const message = messageObject(answer.id, answer.request, completion);
   if (answer.fault?.kind === "malformed_json") {
