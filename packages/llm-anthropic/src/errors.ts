@@ -1,0 +1,293 @@
+import {
+  AbortedError,
+  AuthenticationError,
+  abortError,
+  ConnectionError,
+  ContextLengthError,
+  headersToRecord,
+  InvalidRequestError,
+  isLlmError,
+  LlmConfigurationError,
+  type LlmError,
+  type LlmErrorDetails,
+  NotFoundError,
+  OverloadedError,
+  PermissionError,
+  QuotaExceededError,
+  RateLimitError,
+  retryAfterMsFromHeaders,
+  ServerError,
+  TimeoutError,
+} from "@sluice/llm";
+import { redact, redactRecord, safeCause } from "./secret.js";
+
+/**
+ * SDK errors → @sluice/llm errors, decided by HTTP status, the body's `error.type` and its
+ * `error.details.error_code`; never by the wording of a message, which Anthropic may change.
+ */
+
+export const PROVIDER = "anthropic";
+
+/** `error_code`s that mean the account cannot spend more: retrying will not help until a human acts. */
+const QUOTA_CODES: ReadonlySet<string> = new Set([
+  "enforced_spend_limit_reached",
+  "contract_spend_limit_reached",
+  "linked_organization_spend_limit_reached",
+  "linked_organization_billing_unavailable",
+  "insufficient_quota",
+  "credit_balance_too_low",
+]);
+// Codes not in the list above that still name a spending cause ("…_spend_limit_…", "…quota…").
+const QUOTA_CODE_PATTERN = /spend|quota|billing|credit/;
+
+/** `error_code`s of a 400 that mean the prompt plus max_tokens does not fit the context window. */
+const CONTEXT_CODES: ReadonlySet<string> = new Set([
+  "prompt_too_long",
+  "context_length_exceeded",
+  "context_window_exceeded",
+  "model_context_window_exceeded",
+]);
+
+export const RAMP_LIMIT_CODE = "ramp_limit_exceeded";
+
+/** The facts of one failed call, as read from an SDK error (or an errored batch line). */
+export interface ProviderFailure {
+  /** Absent for errors inside a 200 stream (SSE `event: error`) and for batch lines. */
+  readonly status?: number | undefined;
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+  readonly errorType?: string | undefined;
+  readonly errorCode?: string | undefined;
+  /** Anthropic's own message, quoted in ours (after redaction). */
+  readonly providerMessage?: string | undefined;
+  readonly requestId?: string | undefined;
+  readonly cause?: unknown;
+}
+
+/** What the model knows about the call that failed, beyond the error itself. */
+export interface ErrorContext {
+  /** The caller's signal: once it fired, every failure is reported as `AbortedError`. */
+  readonly signal?: AbortSignal | undefined;
+  /** Whether the per-attempt `timeoutMs` ran out on the attempt that failed. */
+  readonly timedOut?: boolean | undefined;
+  readonly timeoutMs?: number | undefined;
+  /** The API key, so that nothing copied from the response can carry it. */
+  readonly secret?: string | undefined;
+}
+
+/**
+ * The @sluice/llm error for anything the SDK (or fetch under it) threw.
+ *
+ * @example
+ * try { await client.messages.create(params) } catch (error) { throw toLlmError(error, { signal }) }
+ */
+export function toLlmError(error: unknown, context: ErrorContext = {}): LlmError {
+  if (isLlmError(error)) return error;
+  const cause = safeCause(error, context.secret);
+  if (context.signal?.aborted) return abortError(context.signal, cause);
+  if (context.timedOut) {
+    return new TimeoutError({ timeoutMs: context.timeoutMs, provider: PROVIDER, cause });
+  }
+
+  const name = errorName(error);
+  if (name === "APIUserAbortError") return new AbortedError({ provider: PROVIDER, cause });
+  if (name === "APIConnectionTimeoutError") return new TimeoutError({ provider: PROVIDER, cause });
+  if (name === "APIConnectionError") return new ConnectionError({ provider: PROVIDER, cause });
+
+  if (isApiError(error)) {
+    const headers = error.headers ? redactRecord(headersToRecord(error.headers), context.secret) : undefined;
+    return failureToLlmError({
+      status: typeof error.status === "number" ? error.status : undefined,
+      headers,
+      errorType: stringOrUndefined(error.type) ?? bodyField(error.error, "type"),
+      errorCode: stringOrUndefined(error.errorCode) ?? bodyDetail(error.error, "error_code"),
+      providerMessage: redact(
+        stringOrUndefined(error.apiMessage) ?? bodyField(error.error, "message"),
+        context.secret,
+      ),
+      requestId: stringOrUndefined(error.requestID) ?? headers?.["request-id"] ?? bodyRequestId(error.error),
+      cause,
+    });
+  }
+
+  // A 200 whose body is not the JSON (or SSE) it claims to be: the response was garbled in
+  // transit or by the server, and asking again is the fix.
+  if (error instanceof SyntaxError) {
+    return new ServerError({
+      message:
+        "Anthropic sent a response that is not valid JSON. Retry the call; if it keeps happening, check proxies between you and the API.",
+      provider: PROVIDER,
+      cause,
+    });
+  }
+  // The SDK refusing a call on the client side (bad option, missing credentials): not transient.
+  if (name === "AnthropicError") {
+    const message = redact(String((error as Error).message), context.secret);
+    return new LlmConfigurationError(`The Anthropic SDK refused the call: ${message}`, {
+      provider: PROVIDER,
+      cause,
+    });
+  }
+  // fetch's own failures while reading a body ("terminated", "other side closed", aborts we did not ask for).
+  return new ConnectionError({ provider: PROVIDER, cause });
+}
+
+/**
+ * The @sluice/llm error for a failure described by status, type and code; also used for errored
+ * Message Batches lines, which carry a type and a code but no status.
+ */
+export function failureToLlmError(failure: ProviderFailure): LlmError {
+  const { status, headers } = failure;
+  const type = failure.errorType ?? "";
+  const code = failure.errorCode ?? "";
+  const retryAfterMs = headers ? retryAfterMsFromHeaders(headers) : undefined;
+  const details: LlmErrorDetails = {
+    provider: PROVIDER,
+    ...(status === undefined ? {} : { status }),
+    ...(headers === undefined ? {} : { headers }),
+    ...(failure.errorType === undefined ? {} : { errorType: failure.errorType }),
+    ...(failure.errorCode === undefined ? {} : { errorCode: failure.errorCode }),
+    ...(failure.providerMessage === undefined ? {} : { providerMessage: failure.providerMessage }),
+    ...(failure.requestId === undefined ? {} : { requestId: failure.requestId }),
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    ...(failure.cause === undefined ? {} : { cause: failure.cause }),
+  };
+
+  if (code === RAMP_LIMIT_CODE) return new RateLimitError(details);
+  if (isQuotaCode(code) || type === "billing_error" || status === 402) return new QuotaExceededError(details);
+  if (status === 429) {
+    return isSpendCap429(code, headers, retryAfterMs)
+      ? new QuotaExceededError(details)
+      : new RateLimitError(details);
+  }
+  if (CONTEXT_CODES.has(code)) return new ContextLengthError(details);
+
+  switch (status) {
+    case 401:
+      return new AuthenticationError(details);
+    case 403:
+      return new PermissionError(details);
+    case 404:
+      return new NotFoundError(details);
+    case 408:
+    case 504:
+      return new TimeoutError(details);
+    case 409:
+      // A lock timeout on Anthropic's side; the SDK retries it too.
+      return new ServerError(details);
+    case 503:
+    case 529:
+      return new OverloadedError(details);
+    case undefined:
+      return fromType(type, details);
+    default:
+      if (status >= 500)
+        return type === "overloaded_error" ? new OverloadedError(details) : new ServerError(details);
+      // 400, 413 (request_too_large: bytes, not tokens), 422 and any other 4xx.
+      return new InvalidRequestError(details);
+  }
+}
+
+function isQuotaCode(code: string): boolean {
+  return code !== "" && (QUOTA_CODES.has(code) || QUOTA_CODE_PATTERN.test(code));
+}
+
+/**
+ * Anthropic answers a spend cap with a 429 that has no `retry-after`: access only resumes when the
+ * cap resets or is raised. A 429 without `retry-after` is read as a spend cap when the server
+ * otherwise speaks Anthropic's header dialect (it sent `anthropic-ratelimit-*` headers) or names a
+ * cause we do not know; a bare 429 from a platform that sends no headers at all stays a rate limit.
+ */
+function isSpendCap429(
+  code: string,
+  headers: Readonly<Record<string, string>> | undefined,
+  retryAfterMs: number | undefined,
+): boolean {
+  if (retryAfterMs !== undefined) return false;
+  if (code !== "") return true;
+  return (
+    headers !== undefined && Object.keys(headers).some((name) => name.startsWith("anthropic-ratelimit-"))
+  );
+}
+
+function fromType(type: string, details: LlmErrorDetails): LlmError {
+  switch (type) {
+    case "overloaded_error":
+      return new OverloadedError(details);
+    case "rate_limit_error":
+      return new RateLimitError(details);
+    case "authentication_error":
+      return new AuthenticationError(details);
+    case "permission_error":
+      return new PermissionError(details);
+    case "not_found_error":
+      return new NotFoundError(details);
+    case "invalid_request_error":
+    case "request_too_large":
+      return new InvalidRequestError(details);
+    case "timeout_error":
+      return new TimeoutError(details);
+    default:
+      // api_error, conflict_error and anything new: the server's side, worth another try.
+      return new ServerError(details);
+  }
+}
+
+interface ApiErrorShape {
+  readonly status?: unknown;
+  readonly headers?: Headers | null;
+  readonly error?: unknown;
+  readonly type?: unknown;
+  readonly errorCode?: unknown;
+  readonly apiMessage?: unknown;
+  readonly requestID?: unknown;
+}
+
+// Structural rather than `instanceof`, so a client from another copy of the SDK (passed through the
+// `client` option) maps the same way.
+function isApiError(error: unknown): error is Error & ApiErrorShape {
+  if (!(error instanceof Error)) return false;
+  return "status" in error && "headers" in error && "error" in error;
+}
+
+function errorName(error: unknown): string | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const name = (error as { name?: unknown }).name;
+  return typeof name === "string" ? name : undefined;
+}
+
+function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+function errorObject(body: unknown): Record<string, unknown> | undefined {
+  if (typeof body !== "object" || body === null) return undefined;
+  const inner = (body as { error?: unknown }).error;
+  return typeof inner === "object" && inner !== null ? (inner as Record<string, unknown>) : undefined;
+}
+
+function bodyField(body: unknown, field: "type" | "message"): string | undefined {
+  return stringOrUndefined(errorObject(body)?.[field]);
+}
+
+function bodyDetail(body: unknown, field: "error_code"): string | undefined {
+  const details = errorObject(body)?.details;
+  if (typeof details !== "object" || details === null) return undefined;
+  return stringOrUndefined((details as Record<string, unknown>)[field]);
+}
+
+function bodyRequestId(body: unknown): string | undefined {
+  if (typeof body !== "object" || body === null) return undefined;
+  return stringOrUndefined((body as { request_id?: unknown }).request_id);
+}
+
+/**
+ * The error for one errored Message Batches line (`result.error` is Anthropic's error body).
+ */
+export function batchLineError(body: unknown, secret: string | undefined): LlmError {
+  return failureToLlmError({
+    errorType: bodyField(body, "type"),
+    errorCode: bodyDetail(body, "error_code"),
+    providerMessage: redact(bodyField(body, "message"), secret),
+    requestId: bodyRequestId(body),
+  });
+}
