@@ -1,0 +1,196 @@
+import { readdirSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Command, CommanderError } from "commander";
+import { InterruptedError, UsageError } from "./errors.js";
+import {
+  DEFAULT_CHUNK_TOKENS,
+  DEFAULT_MAX_TOKENS,
+  DEFAULT_TIME_SCALE,
+  type RawFlags,
+  resolveOptions,
+} from "./options.js";
+import { EXIT } from "./report.js";
+import { runSummarizer } from "./run.js";
+
+const HELP_AFTER = `
+Inputs are files, folders (read recursively: .txt .md .rst .adoc .org .tex …, hidden files and
+node_modules skipped) and glob patterns (quote them: "notes/**/*.txt"). Each input gets a Markdown
+summary in the output folder and one entry in DIR/index.json; bad inputs (missing, binary, not
+UTF-8, empty, over 20 MB, symlink loops, duplicates, …) get a status there instead of stopping the run.
+
+Examples:
+  summarize --demo                                  the bundled texts, offline, no setup
+  summarize docs/ --out summaries                   a folder (offline unless ANTHROPIC_API_KEY is set)
+  summarize "reports/**/*.md" --provider anthropic --model claude-haiku-5-5 --budget '$2'
+  summarize docs/ --provider emulator               a local stand-in for the API: watch throttling and retries
+  summarize docs/ --provider anthropic --rpm 50 --itpm 30k --otpm 8k --dry-run
+  summarize docs/ --provider anthropic --batch      Message Batches: half price, results within 24 h
+  summarize docs/ --out summaries --resume          after Ctrl-C or a crash: only what is missing
+  summarize docs/ --json > report.json              machine-readable report on stdout
+
+Exit codes:
+  0    every input summarized (or skipped as empty, duplicate, or finished earlier)
+  1    some inputs failed (each reason is in index.json)
+  2    usage error (a flag or argument to fix)
+  3    nothing could be read as text
+  4    --budget reached before all work was done (rerun with --resume and a larger budget)
+  130  interrupted by Ctrl-C or SIGTERM (finished summaries are kept; rerun with --resume)
+`;
+
+/** The `summarize` command line: parses flags with commander and hands over to `runSummarizer`. */
+function buildProgram(): Command {
+  return new Command("summarize")
+    .description(
+      "Summarize many files in parallel, within the provider's rate limits, resumable after a crash or Ctrl-C.",
+    )
+    .argument("[inputs...]", "files, folders or glob patterns")
+    .option(
+      "-o, --out <dir>",
+      "output folder for the summaries, index.json and the journal (default: ./summaries; with --demo: ./out/demo-summaries)",
+    )
+    .option(
+      "-p, --provider <name>",
+      "local | anthropic | emulator (default: anthropic when ANTHROPIC_API_KEY is set, else local)",
+    )
+    .option(
+      "-m, --model <id>",
+      "model id for anthropic/emulator (default: the adapter's default, claude-sonnet-5-5)",
+    )
+    .option("--base-url <url>", "send anthropic requests to this server instead (a proxy, the emulator)")
+    .option("-c, --concurrency <n>", "most model calls in flight (default: 8; local: 4)")
+    .option(
+      "--files-in-flight <n>",
+      "most files loaded at once, bounding memory (default: 2 × concurrency, 4 to 64)",
+    )
+    .option("--rpm <n>", "requests per minute (default: learned from the provider's rate-limit headers)")
+    .option("--itpm <n>", "input tokens per minute, e.g. 30k (default: learned from headers)")
+    .option("--otpm <n>", "output tokens per minute, e.g. 8k (default: learned from headers)")
+    .option("--max-tokens <n>", `most output tokens per call (default: ${DEFAULT_MAX_TOKENS})`)
+    .option(
+      "--chunk-tokens <n>",
+      `largest part of a document sent in one call, in tokens (default: ${DEFAULT_CHUNK_TOKENS.toLocaleString("en-US")})`,
+    )
+    .option(
+      "--budget <amount>",
+      'stop launching work before this is exceeded: dollars ("$2", "2usd") or tokens ("500k tokens")',
+    )
+    .option("--batch", "use Anthropic Message Batches: half price, results within 24 h, resumable")
+    .option("--resume", "skip inputs finished by an earlier run into the same --out (unchanged content only)")
+    .option(
+      "--dry-run",
+      "list the work, estimated tokens and cost, and the fastest possible time; send nothing",
+    )
+    .option("--json", "print the report as JSON on stdout (human text goes to stderr)")
+    .option("--demo", "summarize the bundled public-domain texts (what `pnpm demo` runs)")
+    .option(
+      "--time-scale <k>",
+      `emulator only: one provider minute lasts 60/k seconds (default: ${DEFAULT_TIME_SCALE})`,
+    )
+    .option("--no-progress", "no live progress display")
+    .addHelpText("after", HELP_AFTER)
+    .showHelpAfterError("(run summarize --help for every flag and examples)")
+    .exitOverride();
+}
+
+/** The bundled texts: texts/*.txt next to dist/ (the folder's README.md describes them and is not one). */
+function demoTexts(): string[] {
+  const directory = fileURLToPath(new URL("../texts/", import.meta.url));
+  try {
+    return readdirSync(directory)
+      .filter((name) => name.endsWith(".txt"))
+      .sort()
+      .map((name) => path.join(directory, name));
+  } catch {
+    return [];
+  }
+}
+
+async function main(): Promise<number> {
+  const program = buildProgram();
+  try {
+    program.parse(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.code === "commander.helpDisplayed" || error.code === "commander.version"
+        ? EXIT.ok
+        : EXIT.usage;
+    }
+    throw error;
+  }
+
+  const cwd = process.cwd();
+  let options: ReturnType<typeof resolveOptions>;
+  try {
+    options = resolveOptions(program.args, program.opts<RawFlags>(), {
+      cwd,
+      env: process.env,
+      ...(program.opts<RawFlags>().demo === true ? { demoTexts: demoTexts() } : {}),
+    });
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(
+        `summarize: ${error.message}\n(run summarize --help for every flag and examples)\n`,
+      );
+      return EXIT.usage;
+    }
+    throw error;
+  }
+
+  // Ctrl-C or SIGTERM: abort in-flight calls, write index.json, print how to resume. A second one exits at once.
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (name: NodeJS.Signals) => {
+    interrupts += 1;
+    if (interrupts > 1) {
+      process.stderr.write(
+        `\n${name} again: exiting now. Finished summaries are on disk; rerun with --resume.\n`,
+      );
+      process.exit(EXIT.interrupted);
+    }
+    process.stderr.write(
+      `\n${name}: stopping. In-flight calls are being aborted and finished summaries kept (press Ctrl-C again to quit at once).\n`,
+    );
+    controller.abort(new InterruptedError(name));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  try {
+    const result = await runSummarizer(options, {
+      stdout: process.stdout,
+      stderr: process.stderr,
+      isTTY: process.stderr.isTTY === true,
+      cwd,
+      command: ["summarize", ...process.argv.slice(2)].map((arg, index) => (index === 0 ? invokedAs() : arg)),
+      signal: controller.signal,
+    });
+    return result.exitCode;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`summarize: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+}
+
+/** "summarize" when run through the bin, else the script's path (for `node apps/summarizer/dist/cli.js`). */
+function invokedAs(): string {
+  const script = process.argv[1] ?? "summarize";
+  return /(?:^|[\\/])summarize$/.test(script) ? "summarize" : script;
+}
+
+main().then(
+  (code) => {
+    // Every handle (sockets, timers, the emulator) is closed by now, but an SDK keep-alive agent may
+    // linger for seconds; exit once the output is flushed.
+    process.stdout.write("", () => process.exit(code));
+  },
+  (error: unknown) => {
+    process.stderr.write(
+      `summarize: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(EXIT.someFailed);
+  },
+);

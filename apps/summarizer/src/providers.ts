@@ -1,0 +1,225 @@
+import {
+  type ChatModel,
+  createOfflineModel,
+  OFFLINE_MODEL_ID,
+  type Usage,
+  usageCost,
+  withLimiter,
+} from "@sluice/llm";
+import type { Emulator, EmulatorOptions } from "@sluice/llm-emulator";
+import { Throttle, type ThrottleOptions } from "@sluice/throttle";
+import { BatchQueue } from "./batch.js";
+import type { RateLimits } from "./bound.js";
+import type { ProviderName, SummarizerOptions } from "./options.js";
+import { instrumentModel, type RunStats } from "./stats.js";
+
+/**
+ * What `--provider emulator` starts: limits like a new Anthropic account's first tier, latency like a
+ * real model, and a few overloads and dropped connections, all in provider time (a provider minute
+ * lasts 60 / --time-scale real seconds). Enough to watch throttling, 529s and retries without a key.
+ */
+export const EMULATOR_SETTINGS = {
+  limits: {
+    requestsPerMinute: 50,
+    inputTokensPerMinute: 30_000,
+    outputTokensPerMinute: 8_000,
+    maxConcurrency: 6,
+  },
+  latency: { firstTokenMs: 800, perOutputTokenMs: 20, jitter: 0.3 },
+  faults: { overloadedRate: 0.05, connectionResetRate: 0.02 },
+  /** One provider minute per batch. */
+  batchProcessingMs: 60_000,
+} as const satisfies EmulatorOptions;
+
+/** The key sent to the in-process emulator; it accepts any key. */
+const EMULATOR_KEY = "sluice-emulator";
+
+/** The model a run will use, known before the provider is opened (for prices and the plan). */
+export function modelIdFor(options: Pick<SummarizerOptions, "provider" | "model">): string {
+  if (options.provider === "local") return OFFLINE_MODEL_ID;
+  return options.model ?? ANTHROPIC_DEFAULT_MODEL;
+}
+
+/** @sluice/llm-anthropic's default model, repeated so that a local run need not load the SDK. */
+export const ANTHROPIC_DEFAULT_MODEL = "claude-sonnet-5-5";
+
+/** A provider opened for one run: the model the nodes call, the limiter in front of it, and costs. */
+export interface ProviderSession {
+  readonly name: ProviderName;
+  /** What the nodes call: behind the throttle (or the batch queue), instrumented. */
+  readonly model: ChatModel;
+  readonly modelId: string;
+  /** Where requests go, for the report ("offline" for the local model). */
+  readonly endpoint: string;
+  readonly throttle: Throttle | undefined;
+  readonly emulator: Emulator | undefined;
+  readonly batchQueue: BatchQueue | undefined;
+  /** The limits in force now: configured, or learned from the provider's headers so far. */
+  limits(): RateLimits;
+  /** Dollar cost of a call's usage; null for a model without a known price. */
+  price(usage: Usage, model: string): number | null;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the provider a run asked for. One Throttle per run admits every attempt (concurrency,
+ * requests, input and output tokens per minute; limits not given are learned from the rate-limit
+ * headers), and `withLimiter` costs each call, reconciles it with the real usage and feeds headers
+ * and errors back to the throttle.
+ *
+ * @example
+ * const session = await openProvider(options, stats);
+ * try { … chat(request, { model: session.model }) … } finally { await session.close(); }
+ */
+export async function openProvider(options: SummarizerOptions, stats: RunStats): Promise<ProviderSession> {
+  const price = (usage: Usage, model: string) =>
+    usageCost(usage, model, { batch: options.batch })?.usd ?? null;
+
+  if (options.provider === "local") {
+    const throttle = new Throttle({ concurrency: options.concurrency });
+    return session({
+      name: "local",
+      model: withLimiter(instrumentModel(createOfflineModel(), stats), throttle),
+      modelId: OFFLINE_MODEL_ID,
+      endpoint: "offline (in-process extractive summarizer, not an LLM)",
+      throttle,
+      emulator: undefined,
+      batchQueue: undefined,
+      minuteSeconds: 60,
+      price,
+      close: () => throttle.close(),
+    });
+  }
+
+  // Loaded only when needed: a local run then never loads the Anthropic SDK or the emulator.
+  const { createAnthropicModel, createMessageBatches } = await import("@sluice/llm-anthropic");
+  let emulator: Emulator | undefined;
+  let baseUrl = options.baseUrl;
+  let apiKey = options.apiKey;
+  const minuteSeconds = options.provider === "emulator" ? 60 / options.timeScale : 60;
+  if (options.provider === "emulator") {
+    const { startEmulator } = await import("@sluice/llm-emulator");
+    emulator = await startEmulator({ ...EMULATOR_SETTINGS, timeScale: options.timeScale, seed: 7 });
+    baseUrl = emulator.url;
+    apiKey = EMULATOR_KEY;
+  }
+  const modelId = modelIdFor(options);
+  const closeEmulator = async () => {
+    await emulator?.close();
+  };
+
+  if (options.batch) {
+    const queue = new BatchQueue({
+      batches: createMessageBatches({
+        apiKey,
+        ...(baseUrl === undefined ? {} : { baseURL: baseUrl }),
+        model: modelId,
+        ...(emulator === undefined ? {} : { poll: { initialMs: 200, maxMs: 2_000, multiplier: 1.5 } }),
+      }),
+      modelId,
+      stateDir: options.outDir,
+      stats,
+    });
+    return session({
+      name: options.provider,
+      model: queue.model,
+      modelId,
+      endpoint: endpointOf(baseUrl, emulator, options.timeScale),
+      throttle: undefined,
+      emulator,
+      batchQueue: queue,
+      minuteSeconds,
+      price,
+      close: async () => {
+        queue.close();
+        await closeEmulator();
+      },
+    });
+  }
+
+  const scale = (perMinute: number | undefined) =>
+    perMinute === undefined ? undefined : Math.round(perMinute * (60 / minuteSeconds));
+  const configured: ThrottleOptions = {
+    concurrency: options.concurrency,
+    ...limitOption(
+      "requestsPerMinute",
+      scale(options.requestsPerMinute ?? emulatorLimit(emulator, "requestsPerMinute")),
+    ),
+    ...limitOption(
+      "inputTokensPerMinute",
+      scale(options.inputTokensPerMinute ?? emulatorLimit(emulator, "inputTokensPerMinute")),
+    ),
+    ...limitOption(
+      "outputTokensPerMinute",
+      scale(options.outputTokensPerMinute ?? emulatorLimit(emulator, "outputTokensPerMinute")),
+    ),
+    // The emulator's headers state limits per provider minute, which its time scale shortens: the
+    // throttle is told the real-time limits above instead of learning the unscaled ones.
+    learnLimits: emulator === undefined,
+  };
+  const throttle = new Throttle(configured);
+  const raw = createAnthropicModel({
+    apiKey,
+    ...(baseUrl === undefined ? {} : { baseURL: baseUrl }),
+    model: modelId,
+  });
+  return session({
+    name: options.provider,
+    model: withLimiter(instrumentModel(raw, stats), throttle),
+    modelId,
+    endpoint: endpointOf(baseUrl, emulator, options.timeScale),
+    throttle,
+    emulator,
+    batchQueue: undefined,
+    minuteSeconds: 60,
+    price,
+    close: async () => {
+      await throttle.close();
+      await closeEmulator();
+    },
+  });
+}
+
+function endpointOf(baseUrl: string | undefined, emulator: Emulator | undefined, timeScale: number): string {
+  if (emulator !== undefined) return `${emulator.url} (in-process emulator, time scale ${timeScale}×)`;
+  return baseUrl ?? "https://api.anthropic.com";
+}
+
+interface SessionParts extends Omit<ProviderSession, "limits"> {
+  /** Real seconds per minute of the limits the throttle reports (60: the throttle works in real time). */
+  readonly minuteSeconds: number;
+}
+
+function session(parts: SessionParts): ProviderSession {
+  const { minuteSeconds, ...rest } = parts;
+  return {
+    ...rest,
+    limits(): RateLimits {
+      const throttle = parts.throttle;
+      if (throttle === undefined) return { concurrency: Number.POSITIVE_INFINITY, minuteSeconds };
+      const stats = throttle.stats();
+      const perMinute = (name: string) => stats.buckets[name]?.perMinute;
+      return {
+        concurrency: stats.configuredConcurrency,
+        requestsPerMinute: perMinute("requests"),
+        inputTokensPerMinute: perMinute("inputTokens"),
+        outputTokensPerMinute: perMinute("outputTokens"),
+        minuteSeconds,
+      };
+    },
+  };
+}
+
+function emulatorLimit(
+  emulator: Emulator | undefined,
+  name: "requestsPerMinute" | "inputTokensPerMinute" | "outputTokensPerMinute",
+): number | undefined {
+  return emulator?.options.limits[name];
+}
+
+function limitOption<K extends "requestsPerMinute" | "inputTokensPerMinute" | "outputTokensPerMinute">(
+  name: K,
+  value: number | undefined,
+): Partial<Record<K, number>> {
+  return value === undefined ? {} : ({ [name]: value } as Partial<Record<K, number>>);
+}

@@ -1,0 +1,155 @@
+import type { BoundTerm } from "./bound.js";
+import type { IndexEntry } from "./outputs.js";
+import type { DryRun } from "./plan.js";
+import { formatCost, formatCount, formatDuration } from "./progress.js";
+
+/** Exit codes, documented in --help and the README. */
+export const EXIT = {
+  /** Every input summarized (or skipped for a benign reason: empty, duplicate, finished earlier). */
+  ok: 0,
+  /** Some inputs failed: see index.json for each reason. */
+  someFailed: 1,
+  /** A flag or argument is wrong. */
+  usage: 2,
+  /** Nothing at all could be read as text. */
+  nothingReadable: 3,
+  /** The --budget stopped the run before all work was done. */
+  budgetReached: 4,
+  /** Interrupted (Ctrl-C or SIGTERM): finished work is kept; rerun with --resume. */
+  interrupted: 130,
+} as const;
+
+/** The final report, as --json prints it. */
+export interface RunReport {
+  readonly exitCode: number;
+  readonly status: "complete" | "some_failed" | "nothing_readable" | "budget_reached" | "interrupted";
+  readonly outDir: string;
+  readonly index: string;
+  readonly provider: string;
+  readonly model: string;
+  readonly endpoint: string;
+  readonly batch: boolean;
+  readonly inputs: {
+    readonly total: number;
+    readonly ok: number;
+    /** Of `ok`: taken from an earlier run's journal. */
+    readonly resumed: number;
+    readonly error: number;
+    readonly skipped: number;
+  };
+  readonly calls: {
+    /** Successful model calls. */
+    readonly succeeded: number;
+    /** HTTP attempts, failed ones included. */
+    readonly attempts: number;
+    readonly retries: number;
+    readonly rateLimited: number;
+    readonly overloaded: number;
+    readonly otherFailures: number;
+  };
+  readonly tokens: { readonly input: number; readonly output: number };
+  /** Dollars spent by this run; null when no call had a known price. */
+  readonly costUsd: number | null;
+  readonly wallMs: number;
+  /** The fastest this run's calls could have finished at the limits in force; undefined without limits to bound. */
+  readonly lowerBoundMs: number | undefined;
+  readonly limitedBy: BoundTerm | undefined;
+  /** Wall time as a percentage of the bound (100% would be perfect). */
+  readonly percentOfBound: number | undefined;
+  readonly budget: { readonly limit: string; readonly reached: boolean } | undefined;
+  readonly resumeCommand: string | undefined;
+  readonly problems: readonly { readonly input: string; readonly status: string; readonly reason: string }[];
+}
+
+/** The report as people read it. */
+export function formatReport(report: RunReport): string {
+  const lines: string[] = [];
+  const { inputs, calls } = report;
+  const headline = {
+    complete: "Done",
+    some_failed: "Done, with failures",
+    nothing_readable: "Nothing to summarize",
+    budget_reached: "Stopped: budget reached",
+    interrupted: "Interrupted",
+  }[report.status];
+  lines.push(`${headline}: ${inputs.ok} of ${inputs.total} inputs summarized into ${report.outDir}`);
+  lines.push(
+    `  ok ${inputs.ok}${inputs.resumed > 0 ? ` (${inputs.resumed} finished earlier)` : ""} · errors ${inputs.error} · skipped ${inputs.skipped} · every input is listed in ${report.index}`,
+  );
+  lines.push(
+    `  ${report.model} via ${report.endpoint}${report.batch ? " (Message Batches, half price)" : ""}`,
+  );
+  lines.push(
+    `  ${plural(calls.succeeded, "model call")} (${plural(calls.attempts, "attempt")}) · ${plural(calls.retries, "retry", "retries")} · ${calls.rateLimited} × 429 · ${calls.overloaded} × 529${calls.otherFailures > 0 ? ` · ${calls.otherFailures} × other errors (5xx, dropped connections)` : ""}`,
+  );
+  lines.push(
+    `  tokens ${formatCount(report.tokens.input)} in / ${formatCount(report.tokens.output)} out · cost ${report.costUsd === null ? "unknown (no price for this model)" : formatCost(report.costUsd)}${report.budget ? ` · budget ${report.budget.limit}${report.budget.reached ? " (reached)" : ""}` : ""}`,
+  );
+  if (report.lowerBoundMs !== undefined && report.percentOfBound !== undefined) {
+    lines.push(
+      `  wall time ${formatDuration(report.wallMs)} = ${Math.round(report.percentOfBound)}% of the ${formatDuration(report.lowerBoundMs)} lower bound (set by ${report.limitedBy})`,
+    );
+  } else {
+    lines.push(`  wall time ${formatDuration(report.wallMs)}`);
+  }
+  if (report.problems.length > 0) {
+    lines.push("", "Inputs not summarized:");
+    const shown = report.problems.slice(0, 25);
+    for (const problem of shown)
+      lines.push(`  ${problem.status.padEnd(7)} ${problem.input}: ${problem.reason}`);
+    if (report.problems.length > shown.length) {
+      lines.push(`  … and ${report.problems.length - shown.length} more (see ${report.index})`);
+    }
+  }
+  if (report.resumeCommand !== undefined) {
+    lines.push("", "Finished summaries are kept. To do the rest, run:", `  ${report.resumeCommand}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** Entries that need a line in the report: everything not ok. */
+export function problemsOf(entries: readonly IndexEntry[]): RunReport["problems"] {
+  return entries
+    .filter((entry) => entry.status !== "ok")
+    .map((entry) => ({ input: entry.input, status: entry.status, reason: entry.reason ?? "" }));
+}
+
+/** The dry run, as people read it. */
+export function formatDryRun(plan: DryRun, header: string): string {
+  const lines = [header, ""];
+  for (const file of plan.files) {
+    if (file.status === "summarize") {
+      lines.push(
+        `  summarize ${file.input}: ${file.chunks} ${file.chunks === 1 ? "part" : "parts"}, ${file.calls} ${file.calls === 1 ? "call" : "calls"}, ~${formatCount(file.inputTokens ?? 0)} tokens in`,
+      );
+    } else {
+      lines.push(`  ${file.status.padEnd(9)} ${file.input}: ${file.reason ?? ""}`);
+    }
+  }
+  const { totals } = plan;
+  lines.push(
+    "",
+    `${totals.inputs} inputs: ${totals.summarize} to summarize, ${totals.resume} finished earlier, ${totals.problems} not summarizable`,
+    `${totals.calls} model calls, ~${formatCount(totals.inputTokens)} input tokens, ~${formatCount(totals.expectedOutputTokens)} output tokens expected (at most ${formatCount(totals.maxOutputTokens)})`,
+    plan.cost === null
+      ? "cost: unknown (no price for this model)"
+      : `cost: ~${formatCost(plan.cost.expectedUsd)} expected, at most ${formatCost(plan.cost.maxUsd)}`,
+    plan.fastest === undefined
+      ? `fastest possible time: no bound (${plan.assumptions})`
+      : `fastest possible time: ${formatDuration(plan.fastest.ms)}, set by ${plan.fastest.limitedBy} (${plan.assumptions})`,
+    "",
+    "Nothing was sent (dry run).",
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count.toLocaleString("en-US")} ${count === 1 ? one : many}`;
+}
+
+/** A command line, quoted for a POSIX shell where needed. */
+export function shellQuote(args: readonly string[]): string {
+  return args
+    .map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`))
+    .join(" ");
+}
