@@ -1,0 +1,177 @@
+import { callLlm, withLimiter } from "@sluice/llm";
+import { type Emulator, startEmulator } from "@sluice/llm-emulator";
+import { type Clock, Throttle } from "@sluice/throttle";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createOpenAICompatibleModel } from "./index.js";
+
+const API_KEY = "sk-openai-limiter-test-0123456789";
+const TIME_SCALE = 60; // one provider minute lasts one real second
+const MAX_TOKENS = 200;
+
+/**
+ * The emulator compresses time by TIME_SCALE; the throttle must live in the same compressed time, or
+ * the limits it learns from the headers (per provider minute) would throttle 60 times too hard.
+ */
+function compressedClock(scale: number): Clock {
+  const origin = Date.now();
+  return {
+    now: () => origin + (Date.now() - origin) * scale,
+    setTimer: (callback, delayMs) => setTimeout(callback, Math.max(0, delayMs / scale)),
+    clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  };
+}
+
+const prompt = (index: number) =>
+  `Summarize: Ferries cross the bay every hour. Call ${index} asks about the timetable. ` +
+  "In winter the crossings are fewer. Storms sometimes stop them. Passengers check the website first.";
+
+const ask = (index: number) => ({
+  messages: [{ role: "user" as const, content: prompt(index) }],
+  maxTokens: MAX_TOKENS,
+});
+
+describe("OpenAI limits: x-ratelimit-* headers teach @sluice/throttle the requests and tokens buckets", () => {
+  const CALLS = 30;
+  let emu: Emulator;
+  beforeAll(async () => {
+    emu = await startEmulator({
+      apiKeys: [API_KEY],
+      timeScale: TIME_SCALE,
+      // One tokens bucket, charged max(max_tokens, input) up front: 12 calls' worth per provider minute.
+      limits: { requestsPerMinute: 120, tokensPerMinute: 2_400 },
+      latency: { firstTokenMs: 1_000, perOutputTokenMs: 10 },
+    });
+  });
+  afterAll(() => emu.close());
+
+  it("the same burst without a limiter runs into 429s (the limits are really tight)", async () => {
+    emu.reset();
+    const model = createOpenAICompatibleModel({
+      baseURL: `${emu.url}/v1`,
+      apiKey: API_KEY,
+      model: "m",
+      maxRetries: 0,
+    });
+    const results = await Promise.allSettled(Array.from({ length: CALLS }, (_, i) => model.generate(ask(i))));
+    expect(results.filter((r) => r.status === "rejected").length).toBeGreaterThan(0);
+    expect(emu.stats().rateLimited).toBeGreaterThan(0);
+  });
+
+  it(`${CALLS} concurrent calls all finish under withLimiter, with the limits learned from the headers`, async () => {
+    emu.reset();
+    const throttle = new Throttle({
+      concurrency: 8,
+      clock: compressedClock(TIME_SCALE),
+      retry: { maxAttempts: 5 },
+    });
+    try {
+      const model = withLimiter(
+        createOpenAICompatibleModel({ baseURL: `${emu.url}/v1`, apiKey: API_KEY, model: "m" }),
+        throttle,
+      );
+      const responses = await Promise.all(Array.from({ length: CALLS }, (_, i) => model.generate(ask(i))));
+      expect(responses.every((response) => response.text.length > 0)).toBe(true);
+
+      const truth = emu.stats();
+      // Some 429s remain: OpenAI charges max(max_tokens, input) against TPM up front and keeps it,
+      // while withLimiter reconciles the throttle's tokens bucket to the real (smaller) usage, so the
+      // throttle admits more than the server will take. The retries absorb them.
+      expect(truth.rateLimited).toBeLessThanOrEqual(CALLS / 2);
+      // transportRetries: 0 under the limiter, so every HTTP request went through admission.
+      expect(truth.requests).toBe(CALLS + truth.rateLimited + truth.overloaded);
+
+      const stats = throttle.stats();
+      expect(stats.succeeded).toBe(CALLS);
+      // Nothing was configured but the concurrency: the limits came from x-ratelimit-* headers.
+      expect(stats.buckets.requests).toMatchObject({ perMinute: 120, learned: true });
+      expect(stats.buckets.tokens).toMatchObject({ perMinute: 2_400, learned: true });
+    } finally {
+      await throttle.close();
+    }
+  });
+
+  it("callLlm takes the throttle as its limiter option", async () => {
+    emu.reset();
+    const throttle = new Throttle({
+      concurrency: 4,
+      clock: compressedClock(TIME_SCALE),
+      retry: { maxAttempts: 5 },
+    });
+    try {
+      const model = createOpenAICompatibleModel({ baseURL: `${emu.url}/v1`, apiKey: API_KEY, model: "m" });
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          callLlm(prompt(i), { model, limiter: throttle, maxTokens: MAX_TOKENS }),
+        ),
+      );
+      expect(answers.every((text) => text.length > 0)).toBe(true);
+      expect(throttle.stats().succeeded).toBe(6);
+    } finally {
+      await throttle.close();
+    }
+  });
+});
+
+describe("a local server: no rate-limit headers at all, a concurrency cap answered with 503", () => {
+  const CALLS = 16;
+  const SERVER_SLOTS = 2;
+  let emu: Emulator;
+  beforeAll(async () => {
+    emu = await startEmulator({
+      rateLimitHeaders: false,
+      limits: { maxConcurrency: SERVER_SLOTS },
+      latency: { firstTokenMs: 150, perOutputTokenMs: 1 },
+    });
+  });
+  afterAll(() => emu.close());
+
+  it("responses carry no x-ratelimit headers and 503 is an OverloadedError", async () => {
+    emu.reset();
+    const model = createOpenAICompatibleModel({
+      preset: "ollama",
+      baseURL: `${emu.url}/v1`,
+      model: "llama3.2",
+      maxRetries: 0,
+    });
+    const response = await model.generate(ask(0));
+    expect(Object.keys(response.http?.headers ?? {}).filter((name) => name.startsWith("x-"))).toEqual([]);
+    const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => model.generate(ask(i))));
+    const failures = results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
+    expect(failures.length).toBeGreaterThan(0);
+    expect(failures.every((error) => error.code === "overloaded" && error.status === 503)).toBe(true);
+  });
+
+  it(`${CALLS} calls all finish under a Throttle: it falls back to an adaptive concurrency cap`, async () => {
+    emu.reset();
+    // Asked for 8 at once; the server has 2 slots. Each 503 halves the throttle's cap (AIMD); the
+    // retry budget is raised because this test starts with a burst four times the server's size.
+    const throttle = new Throttle({
+      concurrency: 8,
+      retry: { maxAttempts: 8 },
+      retryBudget: { minRetries: 100 },
+    });
+    try {
+      const model = withLimiter(
+        createOpenAICompatibleModel({ preset: "ollama", baseURL: `${emu.url}/v1`, model: "llama3.2" }),
+        throttle,
+      );
+      const responses = await Promise.all(Array.from({ length: CALLS }, (_, i) => model.generate(ask(i))));
+      expect(responses.every((response) => response.text.length > 0)).toBe(true);
+
+      const truth = emu.stats();
+      // The throttle never sent more at once than asked for; the emulator kept generation within its slots.
+      expect(truth.maxConcurrent).toBeLessThanOrEqual(8);
+      expect(truth.overloaded).toBeGreaterThan(0);
+      expect(truth.requests).toBe(CALLS + truth.overloaded);
+
+      const stats = throttle.stats();
+      expect(stats.succeeded).toBe(CALLS);
+      expect(stats.overloaded).toBe(truth.overloaded);
+      // No headers: nothing was learned but the concurrency the server can take.
+      expect(Object.keys(stats.buckets)).toEqual([]);
+      expect(stats.concurrency).toBeLessThan(8);
+    } finally {
+      await throttle.close();
+    }
+  });
+});
