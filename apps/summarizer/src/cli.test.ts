@@ -258,6 +258,43 @@ describe("summarize (the built CLI)", () => {
     expect(report.costUsd).toBeGreaterThan(0);
   });
 
+  it("--provider openai summarizes through an OpenAI-compatible server, learning its limits from headers", async () => {
+    const emu = await startEmulator({ limits: { requestsPerMinute: 600, tokensPerMinute: 400_000 } });
+    emulators.push(emu);
+    const cwd = tempDir();
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 4; i++) files[`docs/note${i}.txt`] = prose(`note${i}`, 8);
+    await writeFiles(cwd, files);
+    emu.failNext("rate_limit", { count: 2, retryAfterSeconds: 1 });
+
+    const result = await cli(
+      [
+        "docs",
+        "--out",
+        "out",
+        "--provider",
+        "openai",
+        "--base-url",
+        `${emu.url}/v1`,
+        "--model",
+        "local-model",
+        "--max-tokens",
+        "200",
+        "--json",
+        "--no-progress",
+      ],
+      cwd,
+      { OPENAI_API_KEY: "sk-openai-test-key" },
+    );
+    expect(result.code).toBe(0);
+    const index = await readIndex(path.join(cwd, "out"));
+    expect(index.totals).toMatchObject({ inputs: 4, ok: 4, error: 0 });
+    // One successful chat completion per file, after the two injected 429s.
+    expect(successes(emu)).toBe(4);
+    expect(emu.stats().rateLimited).toBeGreaterThanOrEqual(2);
+    for (const entry of index.inputs) expect(entry.model).toBe("local-model");
+  });
+
   it("after kill -9, --resume finishes the rest with no repeated calls for finished files", async () => {
     const emu = await startEmulator({ latency: { firstTokenMs: 250, perOutputTokenMs: 1 } });
     emulators.push(emu);

@@ -26,6 +26,8 @@ Examples:
   summarize docs/ --provider emulator               a local stand-in for the API: watch throttling and retries
   summarize docs/ --provider anthropic --rpm 50 --itpm 30k --otpm 8k --dry-run
   summarize docs/ --provider anthropic --batch      Message Batches: half price, results within 24 h
+  summarize docs/ --provider openai --base-url http://localhost:11434/v1 --model llama3.2
+                                                   any OpenAI-compatible server (Ollama, vLLM, LM Studio)
   summarize docs/ --out summaries --resume          after Ctrl-C or a crash: only what is missing
   summarize docs/ --json > report.json              machine-readable report on stdout
 
@@ -51,13 +53,16 @@ function buildProgram(): Command {
     )
     .option(
       "-p, --provider <name>",
-      "local | anthropic | emulator (default: anthropic when ANTHROPIC_API_KEY is set, else local)",
+      "local | anthropic | emulator | openai (default: anthropic when ANTHROPIC_API_KEY is set, else local)",
     )
     .option(
       "-m, --model <id>",
-      "model id for anthropic/emulator (default: the adapter's default, claude-sonnet-5-5)",
+      "model id for anthropic/emulator (default: claude-sonnet-5-5) or openai (required for local servers)",
     )
-    .option("--base-url <url>", "send anthropic requests to this server instead (a proxy, the emulator)")
+    .option(
+      "--base-url <url>",
+      "send anthropic or openai requests to this server instead (a proxy, the emulator, Ollama's http://localhost:11434/v1)",
+    )
     .option("-c, --concurrency <n>", "most model calls in flight (default: 8; local: 4)")
     .option(
       "--files-in-flight <n>",

@@ -64,11 +64,34 @@ describe("resolveOptions", () => {
     );
   });
 
+  it("takes the OpenAI-compatible server and key from flags or the environment", () => {
+    const local = resolveOptions(
+      ["a"],
+      { provider: "openai", baseUrl: "http://127.0.0.1:11434/v1", model: "llama3.2" },
+      context,
+    );
+    expect(local).toMatchObject({
+      provider: "openai",
+      baseUrl: "http://127.0.0.1:11434/v1",
+      model: "llama3.2",
+    });
+    expect(local.apiKey).toBeUndefined();
+    const fromEnv = resolveOptions(
+      ["a"],
+      { provider: "openai" },
+      { ...context, env: { OPENAI_API_KEY: "sk-o", OPENAI_BASE_URL: "https://api.openai.com/v1" } },
+    );
+    expect(fromEnv).toMatchObject({ apiKey: "sk-o", baseUrl: "https://api.openai.com/v1", model: undefined });
+  });
+
   it("refuses flag combinations that cannot work", () => {
     expect(() => resolveOptions(["a"], { provider: "anthropic" }, context)).toThrow(
       /needs ANTHROPIC_API_KEY/,
     );
-    expect(() => resolveOptions(["a"], { provider: "openai" }, context)).toThrow(/not available yet/);
+    expect(() =>
+      resolveOptions(["a"], { provider: "openai", baseUrl: "http://127.0.0.1:11434/v1" }, context),
+    ).toThrow(/needs --model: name a model that server has loaded/);
+    expect(() => resolveOptions(["a"], { provider: "openai", batch: true }, context)).toThrow(/--batch/);
     expect(() => resolveOptions(["a"], { provider: "bogus" }, context)).toThrow(
       /one of local, anthropic, emulator/,
     );

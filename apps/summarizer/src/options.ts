@@ -1,7 +1,7 @@
 import path from "node:path";
 import { UsageError } from "./errors.js";
 
-export const PROVIDERS = ["local", "anthropic", "emulator"] as const;
+export const PROVIDERS = ["local", "anthropic", "emulator", "openai"] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
 
 /** A --budget: dollars, or tokens (input + output). */
@@ -103,12 +103,25 @@ export function resolveOptions(
     throw new UsageError("--demo: the bundled texts were not found next to the program (texts/*.txt).");
   }
 
-  const apiKey = nonEmpty(context.env.ANTHROPIC_API_KEY);
-  const provider = parseProvider(flags.provider, demo ? undefined : apiKey);
-  const baseUrl = flags.baseUrl === undefined ? undefined : parseUrl(flags.baseUrl);
-  if (baseUrl !== undefined && provider !== "anthropic") {
+  const anthropicKey = nonEmpty(context.env.ANTHROPIC_API_KEY);
+  const provider = parseProvider(flags.provider, demo ? undefined : anthropicKey);
+  // OpenAI-compatible local servers (Ollama, vLLM, llama.cpp, LM Studio) need no key.
+  const apiKey = provider === "openai" ? nonEmpty(context.env.OPENAI_API_KEY) : anthropicKey;
+  const baseUrl =
+    flags.baseUrl === undefined
+      ? provider === "openai"
+        ? nonEmpty(context.env.OPENAI_BASE_URL)
+        : undefined
+      : parseUrl(flags.baseUrl);
+  if (baseUrl !== undefined && provider !== "anthropic" && provider !== "openai") {
     throw new UsageError(
-      `--base-url points the anthropic provider at another server; it does nothing with --provider ${provider}.`,
+      `--base-url points the anthropic or openai provider at another server; it does nothing with --provider ${provider}.`,
+    );
+  }
+  if (provider === "openai" && flags.model === undefined && baseUrl !== undefined && !isOpenAIHost(baseUrl)) {
+    throw new UsageError(
+      `--provider openai with --base-url ${baseUrl} needs --model: name a model that server has loaded ` +
+        "(e.g. `ollama list`, or GET <base-url>/models).",
     );
   }
   // A dry run sends nothing, so it can plan for Anthropic before a key is set up.
@@ -119,7 +132,7 @@ export function resolveOptions(
     );
   }
   const batch = flags.batch === true;
-  if (batch && provider === "local") {
+  if (batch && (provider === "local" || provider === "openai")) {
     throw new UsageError(
       "--batch uses Anthropic Message Batches: use it with --provider anthropic or emulator.",
     );
@@ -129,7 +142,7 @@ export function resolveOptions(
   }
   if (flags.model !== undefined && provider === "local") {
     throw new UsageError(
-      "--provider local has one model (offline-extractive); --model applies to anthropic and emulator.",
+      "--provider local has one model (offline-extractive); --model applies to anthropic, openai and emulator.",
     );
   }
   const model = flags.model === undefined ? undefined : parseModel(flags.model);
@@ -223,12 +236,11 @@ function parseProvider(value: string | undefined, apiKey: string | undefined): P
   const name = value.trim().toLowerCase();
   if (name === "offline") return "local";
   if ((PROVIDERS as readonly string[]).includes(name)) return name as ProviderName;
-  if (name === "openai") {
-    throw new UsageError(
-      "--provider openai is not available yet (no OpenAI adapter in this release); use anthropic, emulator or local.",
-    );
-  }
   throw new UsageError(`--provider must be one of ${PROVIDERS.join(", ")} (got ${JSON.stringify(value)}).`);
+}
+
+function isOpenAIHost(url: string): boolean {
+  return new URL(url).hostname === "api.openai.com";
 }
 
 function parseUrl(value: string): string {

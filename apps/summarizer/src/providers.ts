@@ -7,6 +7,7 @@ import {
   withLimiter,
 } from "@sluice/llm";
 import type { Emulator, EmulatorOptions } from "@sluice/llm-emulator";
+import { createOpenAICompatibleModel, DEFAULT_OPENAI_MODEL, OPENAI_BASE_URL } from "@sluice/llm-openai";
 import { Throttle, type ThrottleOptions } from "@sluice/throttle";
 import { BatchQueue } from "./batch.js";
 import type { RateLimits } from "./bound.js";
@@ -37,6 +38,7 @@ const EMULATOR_KEY = "sluice-emulator";
 /** The model a run will use, known before the provider is opened (for prices and the plan). */
 export function modelIdFor(options: Pick<SummarizerOptions, "provider" | "model">): string {
   if (options.provider === "local") return OFFLINE_MODEL_ID;
+  if (options.provider === "openai") return options.model ?? DEFAULT_OPENAI_MODEL;
   return options.model ?? ANTHROPIC_DEFAULT_MODEL;
 }
 
@@ -82,6 +84,34 @@ export async function openProvider(options: SummarizerOptions, stats: RunStats):
       model: withLimiter(instrumentModel(createOfflineModel(), stats), throttle),
       modelId: OFFLINE_MODEL_ID,
       endpoint: "offline (in-process extractive summarizer, not an LLM)",
+      throttle,
+      emulator: undefined,
+      batchQueue: undefined,
+      minuteSeconds: 60,
+      price,
+      close: () => throttle.close(),
+    });
+  }
+
+  if (options.provider === "openai") {
+    // Limits not given are learned from the server's x-ratelimit-* headers; a local server sends
+    // none, and the throttle then lives on its concurrency cap and backs off on 503s.
+    const throttle = new Throttle({
+      concurrency: options.concurrency,
+      ...limitOption("requestsPerMinute", options.requestsPerMinute),
+      ...limitOption("inputTokensPerMinute", options.inputTokensPerMinute),
+      ...limitOption("outputTokensPerMinute", options.outputTokensPerMinute),
+    });
+    const raw = createOpenAICompatibleModel({
+      ...(options.baseUrl === undefined ? {} : { baseURL: options.baseUrl }),
+      ...(options.apiKey === undefined ? {} : { apiKey: options.apiKey }),
+      model: modelIdFor(options),
+    });
+    return session({
+      name: "openai",
+      model: withLimiter(instrumentModel(raw, stats), throttle),
+      modelId: raw.modelId,
+      endpoint: options.baseUrl ?? OPENAI_BASE_URL,
       throttle,
       emulator: undefined,
       batchQueue: undefined,
