@@ -1,57 +1,26 @@
-import { inspect } from "node:util";
 import { APIError } from "@anthropic-ai/sdk";
-import { type ChatRequest, isLlmError, type LlmError, type LlmErrorCode } from "@sluice/llm";
+import type { ChatRequest, LlmError, LlmErrorCode } from "@sluice/llm";
+import {
+  caughtLlmError,
+  collectEvents,
+  printedForms,
+  type ScriptedResponse,
+  type ScriptedServer,
+  startScriptedServer,
+  userRequest,
+} from "@sluice/llm/testing";
 import { type Emulator, type FaultKind, startEmulator } from "@sluice/llm-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAnthropicModel } from "./index.js";
-import {
-  errorBody,
-  messageEvents,
-  type ScriptedResponse,
-  startScriptedServer,
-} from "./test-support/scripted-server.js";
+import { errorBody, messageEvents } from "./test-support/messages-api.js";
 
 const API_KEY = "sk-ant-test-0123456789abcdef-never-print-me";
-const request = (extra: Partial<ChatRequest> = {}): ChatRequest => ({
-  messages: [
-    { role: "user", content: "Summarize: The tide came in. The boats rose. Gulls circled the harbour." },
-  ],
-  maxTokens: 64,
-  transportRetries: 0,
-  ...extra,
-});
+const PROMPT = "Summarize: The tide came in. The boats rose. Gulls circled the harbour.";
+const request = (extra: Partial<ChatRequest> = {}) =>
+  userRequest(PROMPT, { maxTokens: 64, transportRetries: 0, ...extra });
 
-async function failure(action: () => Promise<unknown>): Promise<LlmError> {
-  try {
-    await action();
-  } catch (error) {
-    if (isLlmError(error)) return error;
-    throw new Error(`expected an LlmError, got ${inspect(error)}`);
-  }
-  throw new Error("expected the call to fail");
-}
-
-async function streamFailure(
-  model: ReturnType<typeof createAnthropicModel>,
-  req: ChatRequest,
-): Promise<LlmError> {
-  return failure(async () => {
-    for await (const _event of model.stream(req)) {
-      // drain
-    }
-  });
-}
-
-/** Every way a user might print an error, hidden properties and cause chains included. */
-function printed(error: unknown): string {
-  return [
-    JSON.stringify(error),
-    String(error),
-    inspect(error, { depth: 12, showHidden: true }),
-    inspect(error, { depth: 12 }),
-    (error as Error).stack ?? "",
-  ].join("\n");
-}
+const streamFailure = (model: ReturnType<typeof createAnthropicModel>, req: ChatRequest) =>
+  caughtLlmError(() => collectEvents(model.stream(req)));
 
 describe("error mapping against the emulator's faults", () => {
   let emu: Emulator;
@@ -88,7 +57,7 @@ describe("error mapping against the emulator's faults", () => {
         kind,
         kind === "rate_limit" || kind === "ramp_limit" ? { retryAfterSeconds: 2 } : undefined,
       );
-      const error = await failure(() => model.generate(request()));
+      const error = await caughtLlmError(() => model.generate(request()));
       expect(error.code).toBe(code);
       expect(error).toMatchObject(fields);
       expect(error.provider).toBe("anthropic");
@@ -98,7 +67,7 @@ describe("error mapping against the emulator's faults", () => {
       }
       if (kind === "rate_limit" || kind === "ramp_limit") expect(error.retryAfterMs).toBe(2000);
       if (kind === "spend_cap") expect(error.retryAfterMs).toBeUndefined();
-      expect(printed(error)).not.toContain(API_KEY);
+      expect(printedForms(error)).not.toContain(API_KEY);
     });
   }
 
@@ -111,31 +80,31 @@ describe("error mapping against the emulator's faults", () => {
     expect(error.status).toBeUndefined();
     expect(error.errorType).toBe("overloaded_error");
     expect(error.cause).toBeInstanceOf(APIError);
-    expect(printed(error)).not.toContain(API_KEY);
+    expect(printedForms(error)).not.toContain(API_KEY);
   });
 
   it("a wrong key → AuthenticationError, and neither key is printed", async () => {
     const wrongKey = "sk-ant-wrong-key-0123456789-do-not-show";
     const model = createAnthropicModel({ baseURL: emu.url, apiKey: wrongKey });
-    const error = await failure(() => model.generate(request()));
+    const error = await caughtLlmError(() => model.generate(request()));
     expect(error.code).toBe("authentication");
-    expect(printed(error)).not.toContain(wrongKey);
+    expect(printedForms(error)).not.toContain(wrongKey);
   });
 
   it("timeouts and aborts carry no key either", async () => {
     const model = createAnthropicModel({ baseURL: emu.url, apiKey: API_KEY });
     emu.reset();
     emu.failNext("slow");
-    const timeout = await failure(() => model.generate(request({ timeoutMs: 200 })));
+    const timeout = await caughtLlmError(() => model.generate(request({ timeoutMs: 200 })));
     expect(timeout.code).toBe("timeout");
-    expect(printed(timeout)).not.toContain(API_KEY);
+    expect(printedForms(timeout)).not.toContain(API_KEY);
 
     emu.failNext("slow");
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
-    const aborted = await failure(() => model.generate(request({ signal: controller.signal })));
+    const aborted = await caughtLlmError(() => model.generate(request({ signal: controller.signal })));
     expect(aborted.code).toBe("aborted");
-    expect(printed(aborted)).not.toContain(API_KEY);
+    expect(printedForms(aborted)).not.toContain(API_KEY);
   });
 
   it("a refused connection → ConnectionError with no key", async () => {
@@ -143,16 +112,16 @@ describe("error mapping against the emulator's faults", () => {
     const url = closed.url;
     await closed.close();
     const model = createAnthropicModel({ baseURL: url, apiKey: API_KEY });
-    const error = await failure(() => model.generate(request()));
+    const error = await caughtLlmError(() => model.generate(request()));
     expect(error.code).toBe("connection");
     expect(error.retryable).toBe(true);
-    expect(printed(error)).not.toContain(API_KEY);
+    expect(printedForms(error)).not.toContain(API_KEY);
   });
 });
 
 describe("error mapping of responses the emulator does not produce", () => {
   let script: ScriptedResponse = { status: 500, json: {} };
-  let server: Awaited<ReturnType<typeof startScriptedServer>>;
+  let server: ScriptedServer;
   beforeAll(async () => {
     server = await startScriptedServer(() => script);
   });
@@ -249,7 +218,7 @@ describe("error mapping of responses the emulator does not produce", () => {
     it(`${name} → ${code}`, async () => {
       script = response;
       const model = createAnthropicModel({ baseURL: server.url, apiKey: API_KEY });
-      const error = await failure(() => model.generate(request()));
+      const error = await caughtLlmError(() => model.generate(request()));
       expect(error.code).toBe(code);
       if (fields) expect(error).toMatchObject(fields);
       expect(error.cause).toBeInstanceOf(APIError);
@@ -259,12 +228,12 @@ describe("error mapping of responses the emulator does not produce", () => {
   it("errors inside a 200 stream map by type: api_error → ServerError, rate_limit_error → RateLimitError", async () => {
     const model = createAnthropicModel({ baseURL: server.url, apiKey: API_KEY });
     const start = messageEvents("Partial answer").slice(0, 3);
-    script = { events: [...start, ["error", errorBody("api_error", "Internal error")]] };
+    script = { events: [...start, { event: "error", data: errorBody("api_error", "Internal error") }] };
     expect((await streamFailure(model, request())).code).toBe("server_error");
     // A 200's rate-limit headers must not turn a mid-stream rate limit into a spend cap.
     script = {
       headers: limitHeaders,
-      events: [...start, ["error", errorBody("rate_limit_error", "Slow down")]],
+      events: [...start, { event: "error", data: errorBody("rate_limit_error", "Slow down") }],
     };
     expect((await streamFailure(model, request())).code).toBe("rate_limited");
   });
@@ -284,10 +253,10 @@ describe("error mapping of responses the emulator does not produce", () => {
       json: errorBody("authentication_error", `invalid x-api-key: ${API_KEY}`),
     };
     const model = createAnthropicModel({ baseURL: server.url, apiKey: API_KEY });
-    const error = await failure(() => model.generate(request()));
+    const error = await caughtLlmError(() => model.generate(request()));
     expect(error.code).toBe("authentication");
     expect(error.message).toContain("[redacted]");
     expect(error.headers?.["x-echo"]).toBe("key=[redacted]");
-    expect(printed(error)).not.toContain(API_KEY);
+    expect(printedForms(error)).not.toContain(API_KEY);
   });
 });

@@ -1,25 +1,25 @@
 import {
   AbortedError,
-  AuthenticationError,
   abortError,
   ConnectionError,
   ContextLengthError,
+  errorFromDetails,
   headersToRecord,
   InvalidRequestError,
   isLlmError,
   LlmConfigurationError,
   type LlmError,
   type LlmErrorDetails,
-  NotFoundError,
   OverloadedError,
-  PermissionError,
   QuotaExceededError,
   RateLimitError,
+  redactRecord,
+  redactSecret,
   retryAfterMsFromHeaders,
   ServerError,
+  safeCause,
   TimeoutError,
 } from "@sluice/llm";
-import { redact, redactRecord, safeCause } from "./secret.js";
 
 /**
  * SDK errors → @sluice/llm errors, decided by HTTP status, the body's `error.type` and its
@@ -100,7 +100,7 @@ export function toLlmError(error: unknown, context: ErrorContext = {}): LlmError
       headers,
       errorType: stringOrUndefined(error.type) ?? bodyField(error.error, "type"),
       errorCode: stringOrUndefined(error.errorCode) ?? bodyDetail(error.error, "error_code"),
-      providerMessage: redact(
+      providerMessage: redactSecret(
         stringOrUndefined(error.apiMessage) ?? bodyField(error.error, "message"),
         context.secret,
       ),
@@ -121,7 +121,7 @@ export function toLlmError(error: unknown, context: ErrorContext = {}): LlmError
   }
   // The SDK refusing a call on the client side (bad option, missing credentials): not transient.
   if (name === "AnthropicError") {
-    const message = redact(String((error as Error).message), context.secret);
+    const message = redactSecret(String((error as Error).message), context.secret);
     return new LlmConfigurationError(`The Anthropic SDK refused the call: ${message}`, {
       provider: PROVIDER,
       cause,
@@ -133,58 +133,47 @@ export function toLlmError(error: unknown, context: ErrorContext = {}): LlmError
 
 /**
  * The @sluice/llm error for a failure described by status, type and code; also used for errored
- * Message Batches lines, which carry a type and a code but no status.
+ * Message Batches lines, which carry a type and a code but no status. Anthropic's own codes decide
+ * first (see `classifyAnthropicFailure`); the rest is @sluice/llm's shared status and type mapping.
  */
 export function failureToLlmError(failure: ProviderFailure): LlmError {
-  const { status, headers } = failure;
-  const type = failure.errorType ?? "";
-  const code = failure.errorCode ?? "";
-  const retryAfterMs = headers ? retryAfterMsFromHeaders(headers) : undefined;
-  const details: LlmErrorDetails = {
-    provider: PROVIDER,
-    ...(status === undefined ? {} : { status }),
-    ...(headers === undefined ? {} : { headers }),
-    ...(failure.errorType === undefined ? {} : { errorType: failure.errorType }),
-    ...(failure.errorCode === undefined ? {} : { errorCode: failure.errorCode }),
-    ...(failure.providerMessage === undefined ? {} : { providerMessage: failure.providerMessage }),
-    ...(failure.requestId === undefined ? {} : { requestId: failure.requestId }),
-    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-    ...(failure.cause === undefined ? {} : { cause: failure.cause }),
-  };
+  const { headers } = failure;
+  return errorFromDetails(
+    {
+      provider: PROVIDER,
+      status: failure.status,
+      headers,
+      errorType: failure.errorType,
+      errorCode: failure.errorCode,
+      providerMessage: failure.providerMessage,
+      requestId: failure.requestId,
+      retryAfterMs: headers ? retryAfterMsFromHeaders(headers) : undefined,
+      cause: failure.cause,
+    },
+    { classify: classifyAnthropicFailure },
+  );
+}
 
+/** What Anthropic means differently from the shared mapping, or says through its own codes. */
+function classifyAnthropicFailure(details: LlmErrorDetails): LlmError | undefined {
+  const { status } = details;
+  const type = details.errorType ?? "";
+  const code = details.errorCode ?? "";
   if (code === RAMP_LIMIT_CODE) return new RateLimitError(details);
   if (isQuotaCode(code) || type === "billing_error" || status === 402) return new QuotaExceededError(details);
   if (status === 429) {
-    return isSpendCap429(code, headers, retryAfterMs)
+    return isSpendCap429(code, details.headers, details.retryAfterMs)
       ? new QuotaExceededError(details)
       : new RateLimitError(details);
   }
   if (CONTEXT_CODES.has(code)) return new ContextLengthError(details);
-
-  switch (status) {
-    case 401:
-      return new AuthenticationError(details);
-    case 403:
-      return new PermissionError(details);
-    case 404:
-      return new NotFoundError(details);
-    case 408:
-    case 504:
-      return new TimeoutError(details);
-    case 409:
-      // A lock timeout on Anthropic's side; the SDK retries it too.
-      return new ServerError(details);
-    case 503:
-    case 529:
-      return new OverloadedError(details);
-    case undefined:
-      return fromType(type, details);
-    default:
-      if (status >= 500)
-        return type === "overloaded_error" ? new OverloadedError(details) : new ServerError(details);
-      // 400, 413 (request_too_large: bytes, not tokens), 422 and any other 4xx.
-      return new InvalidRequestError(details);
+  // request_too_large counts bytes, not tokens: shortening the prompt to fit the window is not the fix.
+  if (status === 413) return new InvalidRequestError(details);
+  // Any 5xx that says overloaded_error is capacity, not a fault (a 504 stays a timeout).
+  if (type === "overloaded_error" && status !== undefined && status >= 500 && status !== 504) {
+    return new OverloadedError(details);
   }
+  return undefined;
 }
 
 function isQuotaCode(code: string): boolean {
@@ -207,29 +196,6 @@ function isSpendCap429(
   return (
     headers !== undefined && Object.keys(headers).some((name) => name.startsWith("anthropic-ratelimit-"))
   );
-}
-
-function fromType(type: string, details: LlmErrorDetails): LlmError {
-  switch (type) {
-    case "overloaded_error":
-      return new OverloadedError(details);
-    case "rate_limit_error":
-      return new RateLimitError(details);
-    case "authentication_error":
-      return new AuthenticationError(details);
-    case "permission_error":
-      return new PermissionError(details);
-    case "not_found_error":
-      return new NotFoundError(details);
-    case "invalid_request_error":
-    case "request_too_large":
-      return new InvalidRequestError(details);
-    case "timeout_error":
-      return new TimeoutError(details);
-    default:
-      // api_error, conflict_error and anything new: the server's side, worth another try.
-      return new ServerError(details);
-  }
 }
 
 interface ApiErrorShape {
@@ -287,7 +253,7 @@ export function batchLineError(body: unknown, secret: string | undefined): LlmEr
   return failureToLlmError({
     errorType: bodyField(body, "type"),
     errorCode: bodyDetail(body, "error_code"),
-    providerMessage: redact(bodyField(body, "message"), secret),
+    providerMessage: redactSecret(bodyField(body, "message"), secret),
     requestId: bodyRequestId(body),
   });
 }

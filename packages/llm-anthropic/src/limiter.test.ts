@@ -1,27 +1,15 @@
 import { callLlm, withLimiter } from "@sluice/llm";
+import { compressedClock } from "@sluice/llm/testing";
 import { type Emulator, startEmulator } from "@sluice/llm-emulator";
-import { type Clock, Throttle } from "@sluice/throttle";
+import { Throttle } from "@sluice/throttle";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAnthropicModel } from "./index.js";
 
 const API_KEY = "sk-ant-limiter-test-0123456789";
-const TIME_SCALE = 60; // one provider minute lasts one real second
+// One provider minute lasts one real second; the throttle runs on the same compressed clock.
+const TIME_SCALE = 60;
 const CALLS = 40;
 const MAX_TOKENS = 200;
-
-/**
- * The emulator compresses time by TIME_SCALE; the throttle must live in the same compressed time, or
- * the limits it learns from the headers (per provider minute) would throttle 60 times too hard. This
- * clock runs TIME_SCALE times faster than the wall clock.
- */
-function compressedClock(scale: number): Clock {
-  const origin = Date.now();
-  return {
-    now: () => origin + (Date.now() - origin) * scale,
-    setTimer: (callback, delayMs) => setTimeout(callback, Math.max(0, delayMs / scale)),
-    clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-  };
-}
 
 const prompt = (index: number) =>
   `Summarize: Ferries cross the bay every hour. Call ${index} asks about the timetable. ` +

@@ -1,4 +1,12 @@
 import { type ChatRequest, type ChatStreamEvent, isLlmError } from "@sluice/llm";
+import {
+  ARTICLE,
+  collectEvents,
+  type ScriptedResponse,
+  type ScriptedServer,
+  startScriptedServer,
+  userRequest,
+} from "@sluice/llm/testing";
 import { type Emulator, startEmulator } from "@sluice/llm-emulator";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -7,30 +15,12 @@ import {
   type HttpAttempt,
   NON_STREAMING_MAX_TOKENS,
 } from "./index.js";
-import {
-  messageEvents,
-  messageJson,
-  type ScriptedResponse,
-  startScriptedServer,
-} from "./test-support/scripted-server.js";
+import { messageEvents, messageJson } from "./test-support/messages-api.js";
 
 const API_KEY = "sk-ant-model-test-0123456789";
-const ARTICLE =
-  "The old bridge was closed for repairs in spring. Engineers found rust in the main cables. " +
-  "Traffic moved to the ferry, which doubled its crossings. Shops near the bridge lost customers. " +
-  "By autumn the cables were replaced and the bridge reopened with a festival.";
 
-const ask = (extra: Partial<ChatRequest> = {}): ChatRequest => ({
-  messages: [{ role: "user", content: `Summarize: ${ARTICLE}` }],
-  maxTokens: 200,
-  ...extra,
-});
-
-async function collect(events: AsyncIterable<ChatStreamEvent>): Promise<ChatStreamEvent[]> {
-  const out: ChatStreamEvent[] = [];
-  for await (const event of events) out.push(event);
-  return out;
-}
+const ask = (extra: Partial<ChatRequest> = {}) =>
+  userRequest(`Summarize: ${ARTICLE}`, { maxTokens: 200, ...extra });
 
 describe("createAnthropicModel against the emulator", () => {
   let emu: Emulator;
@@ -126,7 +116,7 @@ describe("createAnthropicModel against the emulator", () => {
 
   it("stream emits text deltas, usage and one final done whose text is the deltas joined", async () => {
     const model = createAnthropicModel({ baseURL: emu.url, apiKey: API_KEY });
-    const events = await collect(model.stream(ask()));
+    const events = await collectEvents(model.stream(ask()));
     const done = events.at(-1);
     expect(done?.type).toBe("done");
     if (done?.type !== "done") return;
@@ -190,7 +180,7 @@ describe("createAnthropicModel against the emulator", () => {
 
 describe("the request on the wire", () => {
   let reply: ScriptedResponse = { status: 200, json: messageJson("ok") };
-  let server: Awaited<ReturnType<typeof startScriptedServer>>;
+  let server: ScriptedServer;
   beforeAll(async () => {
     server = await startScriptedServer(() => reply);
   });
@@ -243,7 +233,7 @@ describe("the request on the wire", () => {
   it("streams with stream: true and maps the events", async () => {
     reply = { events: messageEvents("Hello there") };
     const model = createAnthropicModel({ baseURL: server.url, apiKey: API_KEY });
-    const events = await collect(
+    const events = await collectEvents(
       model.stream({ messages: [{ role: "user", content: "Hi" }], maxTokens: 16 }),
     );
     expect(server.requests.at(-1)?.body).toMatchObject({ stream: true });

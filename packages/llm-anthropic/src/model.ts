@@ -41,6 +41,8 @@ type SdkRequestOptions = NonNullable<Parameters<Anthropic["messages"]["create"]>
 /** A `ChatModel` on the Anthropic Messages API. */
 export interface AnthropicChatModel extends ChatModel {
   readonly provider: "anthropic";
+  /** Anthropic reserves `max_tokens` of output at admission and gives back what was not generated. */
+  readonly rateLimitAccounting: "refund-unused";
 }
 
 /**
@@ -134,6 +136,7 @@ export function createAnthropicModel(options: AnthropicModelOptions = {}): Anthr
     specificationVersion: "v1",
     provider: PROVIDER,
     modelId,
+    rateLimitAccounting: "refund-unused",
 
     async generate(request: ChatRequest): Promise<ChatResponse> {
       validateChatRequest(request);

@@ -1,7 +1,15 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { inspect } from "node:util";
 import { type ChatRequest, isLlmError, type LlmError, type LlmErrorCode } from "@sluice/llm";
+import {
+  caughtLlmError,
+  collectEvents,
+  printedForms,
+  type ScriptedResponse,
+  type ScriptedServer,
+  startScriptedServer,
+  userRequest,
+} from "@sluice/llm/testing";
 import { type Emulator, type FaultKind, startEmulator } from "@sluice/llm-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -9,52 +17,15 @@ import {
   type OpenAICompatibleChatModel,
   ProviderResponseError,
 } from "./index.js";
-import {
-  errorBody,
-  type ScriptedResponse,
-  type ScriptedServer,
-  startScriptedServer,
-  streamChunks,
-} from "./test-support/scripted-server.js";
+import { DONE, errorBody, streamChunks } from "./test-support/chat-completions.js";
 
 const API_KEY = "sk-openai-test-0123456789abcdef-never-print-me";
-const request = (extra: Partial<ChatRequest> = {}): ChatRequest => ({
-  messages: [
-    { role: "user", content: "Summarize: The tide came in. The boats rose. Gulls circled the harbour." },
-  ],
-  maxTokens: 64,
-  transportRetries: 0,
-  ...extra,
-});
+const PROMPT = "Summarize: The tide came in. The boats rose. Gulls circled the harbour.";
+const request = (extra: Partial<ChatRequest> = {}) =>
+  userRequest(PROMPT, { maxTokens: 64, transportRetries: 0, ...extra });
 
-async function failure(action: () => Promise<unknown>): Promise<LlmError> {
-  try {
-    await action();
-  } catch (error) {
-    if (isLlmError(error)) return error;
-    throw new Error(`expected an LlmError, got ${inspect(error)}`);
-  }
-  throw new Error("expected the call to fail");
-}
-
-async function streamFailure(model: OpenAICompatibleChatModel, req: ChatRequest): Promise<LlmError> {
-  return failure(async () => {
-    for await (const _event of model.stream(req)) {
-      // drain
-    }
-  });
-}
-
-/** Every way a user might print an error, hidden properties and cause chains included. */
-function printed(error: unknown): string {
-  return [
-    JSON.stringify(error),
-    String(error),
-    inspect(error, { depth: 12, showHidden: true }),
-    inspect(error, { depth: 12 }),
-    (error as Error).stack ?? "",
-  ].join("\n");
-}
+const streamFailure = (model: OpenAICompatibleChatModel, req: ChatRequest) =>
+  caughtLlmError(() => collectEvents(model.stream(req)));
 
 /** A loopback port nothing listens on: bound once, then closed. */
 async function closedPort(): Promise<number> {
@@ -106,7 +77,7 @@ describe("error mapping against the emulator's OpenAI faults", () => {
       });
       emu.reset();
       emu.failNext(kind, kind === "rate_limit" ? { retryAfterSeconds: 2 } : undefined);
-      const error = await failure(() => model.generate(request()));
+      const error = await caughtLlmError(() => model.generate(request()));
       expect(error.code).toBe(code);
       expect(error).toMatchObject(fields);
       expect(error.provider).toBe("openai");
@@ -117,7 +88,7 @@ describe("error mapping against the emulator's OpenAI faults", () => {
       }
       if (kind === "rate_limit") expect(error.retryAfterMs).toBe(2000);
       if (kind === "insufficient_quota") expect(error.retryAfterMs).toBeUndefined();
-      expect(printed(error)).not.toContain(API_KEY);
+      expect(printedForms(error)).not.toContain(API_KEY);
     });
   }
 
@@ -133,15 +104,15 @@ describe("error mapping against the emulator's OpenAI faults", () => {
     expect(error.code).toBe("overloaded");
     expect(error.status).toBeUndefined();
     expect(error.errorCode).toBe("overloaded");
-    expect(printed(error)).not.toContain(API_KEY);
+    expect(printedForms(error)).not.toContain(API_KEY);
   });
 
   it("a wrong key → AuthenticationError, and neither key is printed", async () => {
     const wrongKey = "sk-openai-wrong-key-0123456789-do-not-show";
     const model = createOpenAICompatibleModel({ baseURL: `${emu.url}/v1`, apiKey: wrongKey, model: "m" });
-    const error = await failure(() => model.generate(request()));
+    const error = await caughtLlmError(() => model.generate(request()));
     expect(error.code).toBe("authentication");
-    expect(printed(error)).not.toContain(wrongKey);
+    expect(printedForms(error)).not.toContain(wrongKey);
   });
 
   it("a rate limit without retry-after (no-headers mode) stays a retryable RateLimitError", async () => {
@@ -149,7 +120,7 @@ describe("error mapping against the emulator's OpenAI faults", () => {
     try {
       const model = createOpenAICompatibleModel({ baseURL: `${quiet.url}/v1`, model: "m" });
       await model.generate(request());
-      const error = await failure(() => model.generate(request()));
+      const error = await caughtLlmError(() => model.generate(request()));
       expect(error).toMatchObject({
         code: "rate_limited",
         status: 429,
@@ -165,16 +136,16 @@ describe("error mapping against the emulator's OpenAI faults", () => {
     const model = createOpenAICompatibleModel({ baseURL: `${emu.url}/v1`, apiKey: API_KEY, model: "m" });
     emu.reset();
     emu.failNext("slow");
-    const timeout = await failure(() => model.generate(request({ timeoutMs: 200 })));
+    const timeout = await caughtLlmError(() => model.generate(request({ timeoutMs: 200 })));
     expect(timeout).toMatchObject({ code: "timeout", retryable: true });
-    expect(printed(timeout)).not.toContain(API_KEY);
+    expect(printedForms(timeout)).not.toContain(API_KEY);
 
     emu.failNext("slow");
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
-    const aborted = await failure(() => model.generate(request({ signal: controller.signal })));
+    const aborted = await caughtLlmError(() => model.generate(request({ signal: controller.signal })));
     expect(aborted.code).toBe("aborted");
-    expect(printed(aborted)).not.toContain(API_KEY);
+    expect(printedForms(aborted)).not.toContain(API_KEY);
   });
 });
 
@@ -183,11 +154,11 @@ describe("a server that is not running", () => {
     const port = await closedPort();
     const baseURL = `http://127.0.0.1:${port}/v1`;
     const model = createOpenAICompatibleModel({ baseURL, apiKey: API_KEY, model: "llama3.2", maxRetries: 0 });
-    const error = await failure(() => model.generate(request({ transportRetries: undefined })));
+    const error = await caughtLlmError(() => model.generate(request({ transportRetries: undefined })));
     expect(error.code).toBe("connection");
     expect(error.retryable).toBe(true);
     expect(error.message).toContain(`Is your server running at ${baseURL}?`);
-    expect(printed(error)).not.toContain(API_KEY);
+    expect(printedForms(error)).not.toContain(API_KEY);
 
     const streamError = await streamFailure(model, request());
     expect(streamError.code).toBe("connection");
@@ -200,7 +171,7 @@ describe("a server that is not running", () => {
       baseURL: `http://127.0.0.1:${port}/v1/`,
       model: "llama3.2",
     });
-    const error = await failure(() => model.generate(request()));
+    const error = await caughtLlmError(() => model.generate(request()));
     expect(error.message).toContain(`Is your server running at http://127.0.0.1:${port}/v1?`);
     expect(error.message).toContain("ollama serve");
   });
@@ -218,7 +189,7 @@ describe("a server that is not running", () => {
         error = caught;
       }
       expect(isLlmError(error, "configuration")).toBe(true);
-      expect(printed(error)).not.toContain("hunter2");
+      expect(printedForms(error)).not.toContain("hunter2");
     }
   });
 
@@ -233,10 +204,10 @@ describe("a server that is not running", () => {
         throw new TypeError(`Headers.set: "Bearer ${API_KEY}" is an invalid header value.`);
       },
     });
-    const error = await failure(() => model.generate(request({ transportRetries: 3 })));
+    const error = await caughtLlmError(() => model.generate(request({ transportRetries: 3 })));
     expect(error).toMatchObject({ code: "configuration", retryable: false });
     expect(calls).toBe(1);
-    expect(printed(error)).not.toContain(API_KEY);
+    expect(printedForms(error)).not.toContain(API_KEY);
   });
 
   it("retries connection failures when allowed (the server may be starting)", async () => {
@@ -251,7 +222,7 @@ describe("a server that is not running", () => {
         return fetch(input, init);
       },
     });
-    const error = await failure(() => model.generate(request({ transportRetries: undefined })));
+    const error = await caughtLlmError(() => model.generate(request({ transportRetries: undefined })));
     expect(error.code).toBe("connection");
     expect(attempts).toEqual([1, 2]);
   });
@@ -389,7 +360,7 @@ describe("error mapping of responses the emulator does not produce", () => {
   for (const [name, response, code, fields] of cases) {
     it(`${name} → ${code}`, async () => {
       script = response;
-      const error = await failure(() => model().generate(request()));
+      const error = await caughtLlmError(() => model().generate(request()));
       expect(error.code).toBe(code);
       if (fields) expect(error).toMatchObject(fields);
     });
@@ -397,7 +368,7 @@ describe("error mapping of responses the emulator does not produce", () => {
 
   it("the provider's message is quoted and the raw body is kept as the cause", async () => {
     script = { status: 404, json: { error: 'model "llama9" not found, try pulling it first' } };
-    const error = await failure(() => model().generate(request()));
+    const error = await caughtLlmError(() => model().generate(request()));
     expect(error.message).toContain('model "llama9" not found');
     expect(error.cause).toBeInstanceOf(ProviderResponseError);
     expect((error.cause as ProviderResponseError).status).toBe(404);
@@ -405,14 +376,16 @@ describe("error mapping of responses the emulator does not produce", () => {
 
   it("error events inside a 200 stream map by code and type", async () => {
     const start = streamChunks(["Partial"], { finish: null, usage: false });
-    script = { sse: [...start, errorBody("server_error", "Internal error")], end: "done" };
+    script = { events: [...start, { data: errorBody("server_error", "Internal error") }, DONE] };
     expect((await streamFailure(model(), request())).code).toBe("server_error");
-    script = { sse: [...start, errorBody("tokens", "Slow down", "rate_limit_exceeded")], end: "done" };
+    script = { events: [...start, { data: errorBody("tokens", "Slow down", "rate_limit_exceeded") }, DONE] };
     expect((await streamFailure(model(), request())).code).toBe("rate_limited");
-    script = { sse: [...start, errorBody("insufficient_quota", "Quota", "insufficient_quota")], end: "done" };
+    script = {
+      events: [...start, { data: errorBody("insufficient_quota", "Quota", "insufficient_quota") }, DONE],
+    };
     expect((await streamFailure(model(), request())).code).toBe("quota_exceeded");
     // llama.cpp has written failures as an `error:` line rather than a data line.
-    script = { sse: [...start, 'raw:error: {"code":500,"message":"slot unavailable"}\n\n'], end: "done" };
+    script = { events: [...start, { raw: 'error: {"code":500,"message":"slot unavailable"}\n\n' }, DONE] };
     const llamacpp = await streamFailure(model(), request());
     expect(llamacpp.code).toBe("server_error");
     expect(llamacpp.message).toContain("slot unavailable");
@@ -420,8 +393,11 @@ describe("error mapping of responses the emulator does not produce", () => {
 
   it("a chunk that is not JSON → a retryable ServerError", async () => {
     script = {
-      sse: [...streamChunks(["Hi"], { finish: null, usage: false }), 'raw:data: {"choices": [\n\n'],
-      end: "done",
+      events: [
+        ...streamChunks(["Hi"], { finish: null, usage: false }),
+        { raw: 'data: {"choices": [\n\n' },
+        DONE,
+      ],
     };
     const error = await streamFailure(model(), request());
     expect(error).toMatchObject({ code: "server_error", retryable: true });
@@ -433,11 +409,11 @@ describe("error mapping of responses the emulator does not produce", () => {
       headers: { "x-echo": `key=${API_KEY}` },
       json: errorBody("invalid_request_error", `Incorrect API key provided: ${API_KEY}.`, "invalid_api_key"),
     };
-    const error = await failure(() => model().generate(request()));
+    const error = await caughtLlmError(() => model().generate(request()));
     expect(error.code).toBe("authentication");
     expect(error.message).toContain("[redacted]");
     expect(error.headers?.["x-echo"]).toBe("key=[redacted]");
-    expect(printed(error)).not.toContain(API_KEY);
+    expect(printedForms(error)).not.toContain(API_KEY);
   });
 
   it("redacts an echoed key from the headers of successful responses too", async () => {

@@ -3,23 +3,23 @@ import {
   abortError,
   ConnectionError,
   ContextLengthError,
-  InvalidRequestError,
+  errorFromDetails,
   isLlmError,
   LlmConfigurationError,
   type LlmError,
   type LlmErrorDetails,
-  NotFoundError,
   OverloadedError,
-  PermissionError,
   parseProviderErrorBody,
   QuotaExceededError,
   RateLimitError,
+  redactSecret,
+  redactUrl,
   retryAfterMsFromHeaders,
   ServerError,
+  safeCause,
   TimeoutError,
 } from "@sluice/llm";
 import { type RateLimitDimension, rateLimitWaitMs } from "./rate-limit.js";
-import { displayUrl, redact, safeCause } from "./secret.js";
 
 /**
  * OpenAI-compatible failures → @sluice/llm errors, decided by HTTP status, the body's `error.code`
@@ -99,7 +99,6 @@ export function failureToLlmError(failure: ResponseFailure): LlmError {
   const { status, headers, provider, secret } = failure;
   const fields = errorFields(failure.body);
   const type = fields.errorType ?? "";
-  const code = fields.errorCode ?? "";
   let retryAfterMs = headers ? retryAfterMsFromHeaders(headers) : undefined;
   if (retryAfterMs === undefined && status === 429 && headers) {
     retryAfterMs = rateLimitWaitMs(headers, {
@@ -107,52 +106,37 @@ export function failureToLlmError(failure: ResponseFailure): LlmError {
       tokensNeeded: failure.tokensNeeded,
     });
   }
-  const requestId = headers?.["x-request-id"] ?? headers?.["request-id"] ?? fields.requestId;
-  const providerMessage = redact(fields.message, secret);
-  const details: LlmErrorDetails = {
-    provider,
-    ...(status === undefined ? {} : { status }),
-    ...(headers === undefined ? {} : { headers }),
-    ...(fields.errorType === undefined ? {} : { errorType: fields.errorType }),
-    ...(fields.errorCode === undefined ? {} : { errorCode: fields.errorCode }),
-    ...(providerMessage === undefined ? {} : { providerMessage }),
-    ...(requestId === undefined ? {} : { requestId }),
-    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-    cause: responseCause(failure),
-  };
-
-  if (isQuota(code) || isQuota(type) || status === 402) return new QuotaExceededError(details);
-  if (CONTEXT_CODES.has(code)) return new ContextLengthError(details);
-
-  switch (status) {
-    case undefined:
-      return fromStreamEvent(type, code, details);
-    case 401:
-      return new AuthenticationError(details);
-    case 403:
-      return new PermissionError(details);
-    case 404:
-      return new NotFoundError(details);
-    case 408:
-    case 504:
-      return new TimeoutError(details);
-    case 413:
-      return new ContextLengthError(details);
-    case 429:
-      return new RateLimitError(details);
-    case 503:
-    case 529:
-      // A local server's full queue (Ollama's OLLAMA_MAX_QUEUE, llama.cpp loading a model) or an
-      // overloaded provider: capacity, not the account's limits.
-      return new OverloadedError(details);
-    default:
-      if (status >= 500 || status === 409) return new ServerError(details);
-      // 400, 422 and any other 4xx.
-      return new InvalidRequestError(details);
-  }
+  return errorFromDetails(
+    {
+      provider,
+      status,
+      headers,
+      errorType: fields.errorType,
+      errorCode: fields.errorCode,
+      providerMessage: redactSecret(fields.message, secret),
+      requestId: headers?.["x-request-id"] ?? headers?.["request-id"] ?? fields.requestId,
+      retryAfterMs,
+      cause: responseCause(failure),
+    },
+    // The statuses mean what they mean everywhere; a 503 is a local server's full queue (Ollama's
+    // OLLAMA_MAX_QUEUE, llama.cpp loading a model) or an overloaded provider, as @sluice/llm maps it.
+    { classify: classifyByCode, withoutStatus: fromStreamEvent },
+  );
 }
 
-function fromStreamEvent(type: string, code: string, details: LlmErrorDetails): LlmError {
+/** Spend caps and context overflows, which OpenAI-compatible servers name by code (or type). */
+function classifyByCode(details: LlmErrorDetails): LlmError | undefined {
+  const type = details.errorType ?? "";
+  const code = details.errorCode ?? "";
+  if (isQuota(code) || isQuota(type) || details.status === 402) return new QuotaExceededError(details);
+  if (CONTEXT_CODES.has(code)) return new ContextLengthError(details);
+  return undefined;
+}
+
+/** An error event inside a 200 stream: no status, so its code and type decide. */
+function fromStreamEvent(details: LlmErrorDetails): LlmError {
+  const type = details.errorType ?? "";
+  const code = details.errorCode ?? "";
   if (OVERLOADED_MARKERS.has(code) || OVERLOADED_MARKERS.has(type)) return new OverloadedError(details);
   if (RATE_LIMIT_MARKERS.has(code) || RATE_LIMIT_MARKERS.has(type)) return new RateLimitError(details);
   if (type === "authentication_error" || code === "invalid_api_key") return new AuthenticationError(details);
@@ -211,7 +195,7 @@ const BODY_EXCERPT = 2_000;
 
 function responseCause(failure: ResponseFailure): ProviderResponseError {
   const text = typeof failure.body === "string" ? failure.body : (JSON.stringify(failure.body) ?? "");
-  const body = redact(text.slice(0, BODY_EXCERPT), failure.secret);
+  const body = redactSecret(text.slice(0, BODY_EXCERPT), failure.secret);
   const where =
     failure.status === undefined ? "An error event in the response stream" : `HTTP ${failure.status}`;
   return new ProviderResponseError(`${where} from ${failure.provider}: ${body}`, body, failure.status);
@@ -251,12 +235,12 @@ export function toLlmError(error: unknown, context: ErrorContext): LlmError {
       cause,
     });
   }
-  const url = context.baseURL === undefined ? "the server" : displayUrl(context.baseURL, secret);
+  const url = context.baseURL === undefined ? "the server" : redactUrl(context.baseURL, secret);
   const networkCode = systemErrorCode(error);
   if (error instanceof TypeError && networkCode === undefined && !FETCH_NETWORK_MESSAGES.has(error.message)) {
     // fetch refusing to build the request (an invalid header value, a bad URL): not transient.
     return new LlmConfigurationError(
-      `fetch refused the request to ${url}: ${redact(error.message, secret)} Check \`baseURL\`, \`apiKey\` and \`defaultHeaders\`.`,
+      `fetch refused the request to ${url}: ${redactSecret(error.message, secret)} Check \`baseURL\`, \`apiKey\` and \`defaultHeaders\`.`,
       { provider, cause },
     );
   }

@@ -1,4 +1,12 @@
 import { type ChatRequest, type ChatStreamEvent, estimateTextTokens, isLlmError } from "@sluice/llm";
+import {
+  ARTICLE,
+  collectEvents,
+  type ScriptedResponse,
+  type ScriptedServer,
+  startScriptedServer,
+  userRequest,
+} from "@sluice/llm/testing";
 import { type Emulator, startEmulator } from "@sluice/llm-emulator";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -8,31 +16,12 @@ import {
   isUsageEstimated,
   OPENAI_COMPATIBLE_PRESETS,
 } from "./index.js";
-import {
-  completionJson,
-  type ScriptedResponse,
-  type ScriptedServer,
-  startScriptedServer,
-  streamChunks,
-} from "./test-support/scripted-server.js";
+import { completionJson, DONE, streamChunks } from "./test-support/chat-completions.js";
 
 const API_KEY = "sk-openai-model-test-0123456789";
-const ARTICLE =
-  "The old bridge was closed for repairs in spring. Engineers found rust in the main cables. " +
-  "Traffic moved to the ferry, which doubled its crossings. Shops near the bridge lost customers. " +
-  "By autumn the cables were replaced and the bridge reopened with a festival.";
 
-const ask = (extra: Partial<ChatRequest> = {}): ChatRequest => ({
-  messages: [{ role: "user", content: `Summarize: ${ARTICLE}` }],
-  maxTokens: 200,
-  ...extra,
-});
-
-async function collect(events: AsyncIterable<ChatStreamEvent>): Promise<ChatStreamEvent[]> {
-  const out: ChatStreamEvent[] = [];
-  for await (const event of events) out.push(event);
-  return out;
-}
+const ask = (extra: Partial<ChatRequest> = {}) =>
+  userRequest(`Summarize: ${ARTICLE}`, { maxTokens: 200, ...extra });
 
 describe("createOpenAICompatibleModel against the emulator", () => {
   let emu: Emulator;
@@ -98,7 +87,7 @@ describe("createOpenAICompatibleModel against the emulator", () => {
   });
 
   it("stream emits text deltas, one usage event from the last chunk and one final done", async () => {
-    const events = await collect(model().stream(ask()));
+    const events = await collectEvents(model().stream(ask()));
     const done = events.at(-1);
     expect(done?.type).toBe("done");
     if (done?.type !== "done") return;
@@ -155,7 +144,7 @@ describe("createOpenAICompatibleModel against the emulator", () => {
 
   it("stream retries a failure to open the stream (nothing was handed out yet)", async () => {
     emu.failNext("overloaded");
-    const events = await collect(model().stream(ask()));
+    const events = await collectEvents(model().stream(ask()));
     expect(events.at(-1)?.type).toBe("done");
     expect(emu.stats().requests).toBe(2);
   });
@@ -340,8 +329,8 @@ describe("the request and response on the wire", () => {
   });
 
   it("streams with stream_options.include_usage and maps the chunks", async () => {
-    reply = { sse: streamChunks(["Hello", " there"]), end: "done" };
-    const events = await collect(
+    reply = { events: [...streamChunks(["Hello", " there"]), DONE] };
+    const events = await collectEvents(
       model().stream({ messages: [{ role: "user", content: "Hi" }], maxTokens: 16 }),
     );
     expect(server.requests.at(-1)?.body).toMatchObject({
@@ -361,12 +350,12 @@ describe("the request and response on the wire", () => {
 
   it("a stream cut after finish_reason but before the usage chunk completes with estimated usage", async () => {
     const text = "The bridge reopened in autumn with a festival.";
-    reply = { sse: streamChunks([text], { usage: false }), end: "reset" };
+    reply = { events: streamChunks([text], { usage: false }), end: "reset" };
     const request: ChatRequest = {
       messages: [{ role: "user", content: `Summarize: ${ARTICLE}` }],
       maxTokens: 100,
     };
-    const events = await collect(model().stream(request));
+    const events = await collectEvents(model().stream(request));
     const done = events.at(-1);
     expect(done?.type).toBe("done");
     if (done?.type !== "done") return;
@@ -383,8 +372,8 @@ describe("the request and response on the wire", () => {
   });
 
   it("a server that ignores include_usage (no usage chunk, then [DONE]) gets estimated usage too", async () => {
-    reply = { sse: streamChunks(["Short answer."], { usage: false }), end: "done" };
-    const events = await collect(
+    reply = { events: [...streamChunks(["Short answer."], { usage: false }), DONE] };
+    const events = await collectEvents(
       model().stream({ messages: [{ role: "user", content: "Hi" }], maxTokens: 2 }),
     );
     const done = events.at(-1);
@@ -394,7 +383,7 @@ describe("the request and response on the wire", () => {
   });
 
   it("a stream cut before finish_reason fails with a retryable ConnectionError and no done", async () => {
-    reply = { sse: streamChunks(["Half an ans"], { finish: null, usage: false }), end: "reset" };
+    reply = { events: streamChunks(["Half an ans"], { finish: null, usage: false }), end: "reset" };
     const events: ChatStreamEvent[] = [];
     let error: unknown;
     try {
@@ -411,24 +400,24 @@ describe("the request and response on the wire", () => {
     expect(events.some((e) => e.type === "done")).toBe(false);
     expect(events.some((e) => e.type === "text")).toBe(true);
 
-    reply = { sse: streamChunks(["Half"], { finish: null, usage: false }), end: "close" };
+    reply = { events: streamChunks(["Half"], { finish: null, usage: false }), end: "close" };
     await expect(
-      collect(model().stream({ messages: [{ role: "user", content: "Hi" }], maxTokens: 16 })),
+      collectEvents(model().stream({ messages: [{ role: "user", content: "Hi" }], maxTokens: 16 })),
     ).rejects.toMatchObject({ code: "connection", message: expect.stringMatching(/no finish_reason/) });
   });
 
   it("SSE framing: CRLF line ends, comments and multi-line data are read", async () => {
-    const [role, content, finish, usage] = streamChunks(["Hi!"]).map((c) => JSON.stringify(c));
+    const [role, content, finish, usage] = streamChunks(["Hi!"]).map((c) => JSON.stringify(c.data));
     reply = {
-      sse: [
-        `raw:: keep-alive\r\n\r\ndata: ${role}\r\n\r\n`,
-        `raw:data: ${content}\r\n\r\n`,
-        `raw:data: ${finish}\n\n`,
-        `raw:data: ${usage}\n\n`,
+      events: [
+        { raw: `: keep-alive\r\n\r\ndata: ${role}\r\n\r\n` },
+        { raw: `data: ${content}\r\n\r\n` },
+        { raw: `data: ${finish}\n\n` },
+        { raw: `data: ${usage}\n\n` },
+        DONE,
       ],
-      end: "done",
     };
-    const events = await collect(
+    const events = await collectEvents(
       model().stream({ messages: [{ role: "user", content: "Hi" }], maxTokens: 16 }),
     );
     expect(events.at(-1)).toMatchObject({
@@ -475,7 +464,7 @@ describe("the request and response on the wire", () => {
 
   it("a server that answers a stream request with plain JSON still yields text, usage and done", async () => {
     reply = { status: 200, json: completionJson("All at once.") };
-    const events = await collect(
+    const events = await collectEvents(
       model().stream({ messages: [{ role: "user", content: "Hi" }], maxTokens: 16 }),
     );
     expect(events.map((e) => e.type)).toEqual(["text", "usage", "done"]);

@@ -29,6 +29,12 @@ export interface OpenAICompatibleChatModel extends ChatModel {
   readonly baseURL: string;
   /** The body field that carries `maxTokens`. */
   readonly maxTokensField: MaxTokensField;
+  /**
+   * OpenAI charges its tokens-per-minute bucket max(max_tokens, input estimate) up front and keeps
+   * it, failed requests included; `withLimiter` keeps the same books. Local servers have no token
+   * limits, so it changes nothing for them.
+   */
+  readonly rateLimitAccounting: "charge-reserved";
   generate(request: ChatRequest): Promise<OpenAIChatResponse>;
 }
 
@@ -146,6 +152,7 @@ export function createOpenAICompatibleModel(
     modelId: settings.model,
     baseURL: settings.baseURL,
     maxTokensField: settings.maxTokensField,
+    rateLimitAccounting: "charge-reserved",
     generate,
     stream(request: ChatRequest): AsyncIterable<ChatStreamEvent> {
       validateChatRequest(request);

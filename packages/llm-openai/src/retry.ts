@@ -1,4 +1,4 @@
-import { abortError, isLlmError } from "@sluice/llm";
+import { isLlmError, sleep } from "@sluice/llm";
 
 /**
  * The adapter's own retries, used when no limiter owns them (a limiter passes `transportRetries: 0`).
@@ -54,22 +54,4 @@ export function retryDelayMs(
   }
   const backoff = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attemptNumber - 1));
   return backoff * (1 - 0.25 * random());
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(abortError(signal));
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortError(signal));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

@@ -1,7 +1,6 @@
-import { anySignal, type HttpInfo, headersToRecord, type LlmError } from "@sluice/llm";
+import { anySignal, type HttpInfo, headersToRecord, type LlmError, redactRecord } from "@sluice/llm";
 import type { HttpAttempt, ResolvedSettings } from "./config.js";
 import { failureToLlmError, toLlmError } from "./errors.js";
-import { redactRecord } from "./secret.js";
 
 /**
  * One HTTP attempt against `{baseURL}/chat/completions` over fetch: headers, the per-attempt timer

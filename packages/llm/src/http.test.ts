@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { isLlmError } from "./errors.js";
-import { errorFromHttp, headersToRecord, parseProviderErrorBody, retryAfterMsFromHeaders } from "./http.js";
+import { isLlmError, QuotaExceededError, ServerError } from "./errors.js";
+import {
+  errorFromDetails,
+  errorFromHttp,
+  headersToRecord,
+  parseProviderErrorBody,
+  retryAfterMsFromHeaders,
+} from "./http.js";
 
 const anthropicBody = (type: string, errorCode?: string) =>
   JSON.stringify({
@@ -123,5 +129,72 @@ describe("errorFromHttp", () => {
     const error = errorFromHttp({ status: 400, body: anthropicBody("invalid_request_error"), cause });
     expect(error.message).toContain('"invalid_request_error happened"');
     expect(error.cause).toBe(cause);
+  });
+});
+
+describe("errorFromDetails", () => {
+  it.each([
+    [400, "invalid_request"],
+    [401, "authentication"],
+    [402, "quota_exceeded"],
+    [403, "permission"],
+    [404, "not_found"],
+    [408, "timeout"],
+    [409, "server_error"],
+    [413, "context_length"],
+    [418, "invalid_request"],
+    [422, "invalid_request"],
+    [429, "rate_limited"],
+    [500, "server_error"],
+    [502, "server_error"],
+    [503, "overloaded"],
+    [504, "timeout"],
+    [529, "overloaded"],
+  ] as const)("status %i → %s, with the details as the error's fields", (status, code) => {
+    const cause = new Error("raw");
+    const error = errorFromDetails({ status, requestId: "req_1", provider: "acme", errorType: "x", cause });
+    expect(error.code).toBe(code);
+    expect(error).toMatchObject({ status, requestId: "req_1", provider: "acme", errorType: "x" });
+    expect(error.cause).toBe(cause);
+  });
+
+  it("asks the provider's classify first, and falls back to the status when it declines", () => {
+    const seen: unknown[] = [];
+    const rules = {
+      classify: (details: { errorCode?: string }) => {
+        seen.push(details);
+        return details.errorCode === "out_of_credits" ? new QuotaExceededError(details) : undefined;
+      },
+    };
+    expect(errorFromDetails({ status: 429, errorCode: "out_of_credits" }, rules).code).toBe("quota_exceeded");
+    expect(errorFromDetails({ status: 429, errorCode: "slow_down" }, rules).code).toBe("rate_limited");
+    expect(seen).toHaveLength(2);
+  });
+
+  it("maps a failure without a status by its type, unless the provider says how", () => {
+    const byType = (errorType: string) => errorFromDetails({ errorType }).code;
+    expect(byType("overloaded_error")).toBe("overloaded");
+    expect(byType("rate_limit_error")).toBe("rate_limited");
+    expect(byType("authentication_error")).toBe("authentication");
+    expect(byType("permission_error")).toBe("permission");
+    expect(byType("not_found_error")).toBe("not_found");
+    expect(byType("invalid_request_error")).toBe("invalid_request");
+    expect(byType("request_too_large")).toBe("invalid_request");
+    expect(byType("timeout_error")).toBe("timeout");
+    expect(byType("api_error")).toBe("server_error");
+    expect(errorFromDetails({}).code).toBe("server_error");
+    const custom = errorFromDetails(
+      { errorType: "overloaded_error" },
+      { withoutStatus: (d) => new ServerError(d) },
+    );
+    expect(custom.code).toBe("server_error");
+  });
+
+  it("errorFromHttp reads a status no provider documents by the body's type", () => {
+    expect(errorFromHttp({ status: 418, body: anthropicBody("rate_limit_error") }).code).toBe("rate_limited");
+    expect(errorFromHttp({ status: 418, body: { error: { type: "rate_limit_exceeded" } } }).code).toBe(
+      "rate_limited",
+    );
+    expect(errorFromHttp({ status: 418, body: "" }).code).toBe("invalid_request");
   });
 });

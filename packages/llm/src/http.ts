@@ -129,64 +129,84 @@ export interface HttpFailure {
 export function errorFromHttp(failure: HttpFailure): LlmError {
   const headers = headersToRecord(failure.headers);
   const parsed = parseProviderErrorBody(failure.body);
-  const retryAfterMs = retryAfterMsFromHeaders(headers);
-  const requestId = headers["request-id"] ?? headers["x-request-id"] ?? parsed.requestId;
-  const details: LlmErrorDetails = {
-    ...(failure.status === undefined ? {} : { status: failure.status }),
-    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-    ...(requestId === undefined ? {} : { requestId }),
-    ...(failure.headers ? { headers } : {}),
-    ...(parsed.errorType === undefined ? {} : { errorType: parsed.errorType }),
-    ...(parsed.errorCode === undefined ? {} : { errorCode: parsed.errorCode }),
-    ...(parsed.message === undefined ? {} : { providerMessage: parsed.message }),
-    ...(failure.provider === undefined ? {} : { provider: failure.provider }),
-    ...(failure.cause === undefined ? {} : { cause: failure.cause }),
-  };
-  const code = parsed.errorCode ?? "";
-  const type = parsed.errorType ?? "";
-
-  if (QUOTA_CODE.test(code) || type === "billing_error" || type === "insufficient_quota") {
-    return new QuotaExceededError(details);
-  }
-  if (CONTEXT_CODE.test(code) || type === "request_too_large") return new ContextLengthError(details);
-
-  switch (failure.status) {
-    case 400:
-    case 422:
-      return new InvalidRequestError(details);
-    case 401:
-      return new AuthenticationError(details);
-    case 402:
-      return new QuotaExceededError(details);
-    case 403:
-      return new PermissionError(details);
-    case 404:
-      return new NotFoundError(details);
-    case 408:
-    case 504:
-      return new TimeoutError(details);
-    case 413:
-      return new ContextLengthError(details);
-    case 429:
-      return new RateLimitError(details);
-    case 503:
-    case 529:
-      return new OverloadedError(details);
-    case undefined:
-      return errorFromType(type, details);
-    default:
-      if (failure.status >= 500) return new ServerError(details);
-      if (failure.status === 409) return new ServerError(details);
-      return type ? errorFromType(type, details) : new InvalidRequestError(details);
-  }
+  return errorFromDetails(
+    {
+      status: failure.status,
+      retryAfterMs: retryAfterMsFromHeaders(headers),
+      requestId: headers["request-id"] ?? headers["x-request-id"] ?? parsed.requestId,
+      headers: failure.headers ? headers : undefined,
+      errorType: parsed.errorType,
+      errorCode: parsed.errorCode,
+      providerMessage: parsed.message,
+      provider: failure.provider,
+      cause: failure.cause,
+    },
+    { classify: classifyByNeutralCodes, withoutStatus: errorFromNeutralType },
+  );
 }
 
-function errorFromType(type: string, details: LlmErrorDetails): LlmError {
-  switch (type) {
+/** Provider-specific rules for `errorFromDetails`. */
+export interface ErrorMappingRules {
+  /**
+   * The provider's own decision, taken before anything else: its codes for spend caps, context
+   * overflows or ramp limits, and the statuses it uses differently from the shared mapping. Return
+   * undefined to leave the failure to that mapping.
+   */
+  readonly classify?: (details: LlmErrorDetails) => LlmError | undefined;
+  /**
+   * The error for a failure without a status: an error event inside a 200 stream, a batch line.
+   * Default: by `errorType`, in Anthropic's names (`overloaded_error`, `rate_limit_error`,
+   * `authentication_error`, …); an unknown type is a retryable `ServerError`.
+   */
+  readonly withoutStatus?: (details: LlmErrorDetails) => LlmError;
+}
+
+/**
+ * The typed error for a failure an adapter has already read into `details`: the provider's
+ * `classify` first, then the status (400/422 invalid request, 401 authentication, 402 quota,
+ * 403 permission, 404 not found, 408/504 timeout, 409 and other 5xx server error, 413 context
+ * length, 429 rate limit, 503/529 overloaded, any other status invalid request), or `withoutStatus`
+ * when there is none. `details` becomes the error's fields, so fill in everything known.
+ *
+ * @example
+ * return errorFromDetails(
+ *   { status, headers, errorType, errorCode, providerMessage, requestId, retryAfterMs, provider: "acme", cause },
+ *   { classify: (d) => (d.errorCode === "out_of_credits" ? new QuotaExceededError(d) : undefined) },
+ * );
+ */
+export function errorFromDetails(details: LlmErrorDetails, rules: ErrorMappingRules = {}): LlmError {
+  const decided = rules.classify?.(details);
+  if (decided !== undefined) return decided;
+  if (details.status === undefined) return (rules.withoutStatus ?? errorFromErrorType)(details);
+  const ErrorClass =
+    ERROR_BY_STATUS.get(details.status) ?? (details.status >= 500 ? ServerError : InvalidRequestError);
+  return new ErrorClass(details);
+}
+
+type ErrorClass = new (details: LlmErrorDetails) => LlmError;
+
+const ERROR_BY_STATUS: ReadonlyMap<number, ErrorClass> = new Map<number, ErrorClass>([
+  [400, InvalidRequestError],
+  [401, AuthenticationError],
+  [402, QuotaExceededError],
+  [403, PermissionError],
+  [404, NotFoundError],
+  [408, TimeoutError],
+  // A conflict (a lock timeout on the provider's side): the provider's problem, worth another try.
+  [409, ServerError],
+  [413, ContextLengthError],
+  [422, InvalidRequestError],
+  [429, RateLimitError],
+  [503, OverloadedError],
+  [504, TimeoutError],
+  [529, OverloadedError],
+]);
+
+function errorFromErrorType(details: LlmErrorDetails): LlmError {
+  switch (details.errorType) {
     case "overloaded_error":
       return new OverloadedError(details);
     case "rate_limit_error":
-    case "rate_limit_exceeded":
       return new RateLimitError(details);
     case "authentication_error":
       return new AuthenticationError(details);
@@ -195,10 +215,37 @@ function errorFromType(type: string, details: LlmErrorDetails): LlmError {
     case "not_found_error":
       return new NotFoundError(details);
     case "invalid_request_error":
+    case "request_too_large":
       return new InvalidRequestError(details);
     case "timeout_error":
       return new TimeoutError(details);
     default:
+      // api_error, conflict_error and anything new: the server's side, worth another try.
       return new ServerError(details);
   }
+}
+
+/**
+ * `errorFromHttp` reads Anthropic's and OpenAI's bodies alike, so it takes either's names for a
+ * spend cap or an oversized prompt. A status no provider documents says less than the body's type.
+ */
+function classifyByNeutralCodes(details: LlmErrorDetails): LlmError | undefined {
+  const code = details.errorCode ?? "";
+  const type = details.errorType ?? "";
+  if (QUOTA_CODE.test(code) || type === "billing_error" || type === "insufficient_quota") {
+    return new QuotaExceededError(details);
+  }
+  if (CONTEXT_CODE.test(code) || type === "request_too_large") return new ContextLengthError(details);
+  const { status } = details;
+  if (status !== undefined && status < 500 && !ERROR_BY_STATUS.has(status) && type !== "") {
+    return errorFromNeutralType(details);
+  }
+  return undefined;
+}
+
+/** OpenAI-style servers put their code `rate_limit_exceeded` where Anthropic puts a type. */
+function errorFromNeutralType(details: LlmErrorDetails): LlmError {
+  return details.errorType === "rate_limit_exceeded"
+    ? new RateLimitError(details)
+    : errorFromErrorType(details);
 }

@@ -49,6 +49,8 @@ export {
   type TokenEstimatorOptions,
 } from "./estimate.js";
 export {
+  type ErrorMappingRules,
+  errorFromDetails,
   errorFromHttp,
   type HeadersLike,
   type HttpFailure,
@@ -77,6 +79,7 @@ export {
   emptyUsage,
   type HttpInfo,
   isChatModel,
+  type RateLimitAccounting,
   type StopReason,
   toStopReason,
   totalInputTokens,
@@ -105,5 +108,6 @@ export {
   type PriceTable,
   type TokenRates,
 } from "./prices.js";
-export { abortError, anySignal, throwIfAborted } from "./signals.js";
+export { redactRecord, redactSecret, redactUrl, safeCause } from "./secret.js";
+export { abortError, anySignal, sleep, throwIfAborted } from "./signals.js";
 export { collectStream, streamOfResponse } from "./stream.js";

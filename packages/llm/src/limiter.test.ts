@@ -327,6 +327,112 @@ describe("withLimiter: stream", () => {
   });
 });
 
+describe("withLimiter: rate-limit accounting", () => {
+  // 40 fresh input + 10 cache writes + 100 cache reads, 5 output: far below the 300 reserved.
+  const chargeReserved = (...steps: Step[]) => {
+    const scripted = scriptedModel(...steps);
+    return { ...scripted, model: { ...scripted.model, rateLimitAccounting: "charge-reserved" as const } };
+  };
+
+  it("refund-unused (the default) reserves input plus output and reports the real usage", async () => {
+    const { model } = scriptedModel(ok());
+    const limiter = new FakeLimiter();
+    const limited = withLimiter(model, limiter);
+    await limited.generate(request());
+    expect(limiter.runs[0]?.cost).not.toHaveProperty("tokens");
+    expect(limiter.reported).toEqual([{ inputTokens: 50, outputTokens: 5 }]);
+    expect(limited).not.toHaveProperty("rateLimitAccounting");
+  });
+
+  it("charge-reserved reserves max(maxTokens, estimate) as tokens and never reports less", async () => {
+    const { model } = chargeReserved(ok());
+    const limiter = new FakeLimiter();
+    const estimator = new TokenEstimator();
+    const limited = withLimiter(model, limiter, { estimator });
+    const estimate = estimator.estimate(request());
+    expect(estimate).toBeLessThan(300);
+
+    await limited.generate(request());
+
+    expect(limiter.runs[0]?.cost).toEqual({
+      requests: 1,
+      inputTokens: estimate,
+      outputTokens: 300,
+      tokens: 300,
+    });
+    // The server kept all 300; input and output are still reported as they were.
+    expect(limiter.reported).toEqual([{ inputTokens: 50, outputTokens: 5, tokens: 300 }]);
+    expect(limited.rateLimitAccounting).toBe("charge-reserved");
+  });
+
+  it("charge-reserved reserves the estimate when the prompt outweighs maxTokens, and the real prompt when larger", async () => {
+    const big: ChatResponse = {
+      ...ok(),
+      usage: { inputTokens: 900, outputTokens: 3, cacheReadInputTokens: 200, cacheCreationInputTokens: 0 },
+    };
+    const { model } = chargeReserved(big);
+    const limiter = new FakeLimiter();
+    const estimator = new TokenEstimator();
+    const prompt = request({ maxTokens: 10, messages: [{ role: "user", content: "word ".repeat(400) }] });
+    const estimate = estimator.estimate(prompt);
+    expect(estimate).toBeGreaterThan(10);
+    expect(estimate).toBeLessThan(1_100);
+
+    await withLimiter(model, limiter, { estimator }).generate(prompt);
+
+    expect(limiter.runs[0]?.cost).toMatchObject({ tokens: estimate });
+    expect(limiter.reported).toEqual([{ inputTokens: 900, outputTokens: 3, tokens: 1_100 }]);
+  });
+
+  it("charge-reserved streams report the same way", async () => {
+    const { model } = chargeReserved({ events: [{ type: "done", response: ok() }] });
+    const limiter = new FakeLimiter();
+    for await (const _event of withLimiter(model, limiter).stream(request())) {
+      // drain
+    }
+    expect(limiter.runs[0]?.cost).toMatchObject({ tokens: 300 });
+    expect(limiter.reported).toEqual([{ inputTokens: 50, outputTokens: 5, tokens: 300 }]);
+  });
+
+  it("a failed call reports nothing, so the limiter keeps the whole reservation", async () => {
+    const { model } = chargeReserved(new OverloadedError({ status: 503 }));
+    const limiter = new FakeLimiter();
+    await expect(withLimiter(model, limiter).generate(request())).rejects.toMatchObject({
+      code: "overloaded",
+    });
+    expect(limiter.runs[0]?.cost).toMatchObject({ tokens: 300 });
+    expect(limiter.reported).toEqual([]);
+  });
+
+  it("the option overrides the model's declaration, and the wrapped model carries it on", async () => {
+    const { model } = chargeReserved(ok());
+    const limiter = new FakeLimiter();
+    const limited = withLimiter(model, limiter, { rateLimitAccounting: "refund-unused" });
+    await limited.generate(request());
+    expect(limiter.reported).toEqual([{ inputTokens: 50, outputTokens: 5 }]);
+    expect(limited.rateLimitAccounting).toBe("refund-unused");
+    expect(
+      withLimiter(scriptedModel().model, limiter, { rateLimitAccounting: "charge-reserved" }),
+    ).toMatchObject({
+      rateLimitAccounting: "charge-reserved",
+    });
+  });
+
+  it("refuses an unknown accounting with a configuration error", () => {
+    const model = { ...scriptedModel().model, rateLimitAccounting: "refund-all" } as unknown as ChatModel;
+    let caught: unknown;
+    try {
+      withLimiter(model, new FakeLimiter());
+    } catch (error) {
+      caught = error;
+    }
+    expect(isLlmError(caught, "configuration")).toBe(true);
+    expect((caught as Error).message).toMatch(
+      /rateLimitAccounting must be "refund-unused" or "charge-reserved"/,
+    );
+  });
+});
+
 // Compile-time checks: the limiters of the other packages fit `LlmLimiter` structurally.
 interface CoreLimiter {
   run<T>(

@@ -1,6 +1,14 @@
-import { ConnectionError, isLlmError, type LlmError } from "./errors.js";
+import { ConnectionError, isLlmError, LlmConfigurationError, type LlmError } from "./errors.js";
 import { TokenEstimator } from "./estimate.js";
-import type { ChatModel, ChatRequest, ChatResponse, ChatStreamEvent, HttpInfo, Usage } from "./model.js";
+import type {
+  ChatModel,
+  ChatRequest,
+  ChatResponse,
+  ChatStreamEvent,
+  HttpInfo,
+  RateLimitAccounting,
+  Usage,
+} from "./model.js";
 import { totalInputTokens, validateChatRequest } from "./model.js";
 import { abortError, anySignal } from "./signals.js";
 import { EventChannel } from "./stream.js";
@@ -63,6 +71,21 @@ export interface WithLimiterOptions {
   readonly observeErrors?: boolean;
   /** Extra options for every `limiter.run` call, e.g. `{ priority: "high" }` for @sluice/throttle. */
   readonly runOptions?: Readonly<Record<string, unknown>>;
+  /**
+   * How the provider counts tokens against its rate limits. Default: the model's own
+   * `rateLimitAccounting`, else "refund-unused". Set it for a model that does not declare it, e.g.
+   * a custom adapter for a server that charges like OpenAI.
+   */
+  readonly rateLimitAccounting?: RateLimitAccounting;
+}
+
+/** What one call reserves: also what a "charge-reserved" call reports at the least. */
+interface Reservation extends LlmLimiterCost {
+  readonly requests: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  /** Set for "charge-reserved" only; otherwise the limiter derives it (input plus output). */
+  readonly tokens?: number;
 }
 
 /**
@@ -70,6 +93,13 @@ export interface WithLimiterOptions {
  * estimated input tokens and `maxTokens` of output, then the call runs with `transportRetries: 0`
  * (the limiter owns retries), real usage is reported back through `reportUsage`, and status and
  * headers of responses and failures go to `limiter.observe`.
+ *
+ * The usage reported follows the model's `rateLimitAccounting`. "refund-unused" (Anthropic, and the
+ * default) reports the real input and output, so the unused part of the reservation is given back.
+ * "charge-reserved" (OpenAI-compatible servers) also reserves `tokens` = max(maxTokens, estimated
+ * input) on the combined bucket, as the server charges, and reports `tokens` never below that (more
+ * when the real prompt was larger than estimated), since the server gives nothing back. A failed call
+ * reports nothing and keeps its whole reservation either way.
  *
  * @example
  * const throttle = new Throttle({ concurrency: 8, requestsPerMinute: 50, inputTokensPerMinute: 30_000 });
@@ -88,15 +118,30 @@ export function withLimiter(
   }
   const estimator = options.estimator ?? new TokenEstimator();
   const observeErrors = options.observeErrors ?? true;
+  const declaredAccounting = options.rateLimitAccounting ?? model.rateLimitAccounting;
+  const accounting = checkedAccounting(declaredAccounting);
 
-  const runOptionsFor = (request: ChatRequest): LlmLimiterRunOptions => ({
+  const reservationFor = (request: ChatRequest): Reservation => {
+    const inputTokens = estimator.estimate(request);
+    const reservation = { requests: 1, inputTokens, outputTokens: request.maxTokens };
+    return accounting === "charge-reserved"
+      ? { ...reservation, tokens: Math.max(request.maxTokens, inputTokens) }
+      : reservation;
+  };
+
+  const runOptionsFor = (request: ChatRequest, reservation: Reservation): LlmLimiterRunOptions => ({
     ...options.runOptions,
-    cost: { requests: 1, inputTokens: estimator.estimate(request), outputTokens: request.maxTokens },
+    cost: reservation,
     ...(request.signal ? { signal: request.signal } : {}),
   });
 
-  const succeeded = (context: LlmLimiterTaskContext, rawEstimate: number, response: ChatResponse) => {
-    context.reportUsage?.(limiterUsage(response.usage));
+  const succeeded = (
+    context: LlmLimiterTaskContext,
+    rawEstimate: number,
+    reservation: Reservation,
+    response: ChatResponse,
+  ) => {
+    context.reportUsage?.(limiterUsage(response.usage, reservation));
     if (response.http) limiter.observe?.(feedbackOf(response.http));
     estimator.record(rawEstimate, totalInputTokens(response.usage));
   };
@@ -115,21 +160,26 @@ export function withLimiter(
     specificationVersion: "v1",
     provider: model.provider,
     modelId: model.modelId,
+    ...(declaredAccounting === undefined ? {} : { rateLimitAccounting: declaredAccounting }),
 
     async generate(request: ChatRequest): Promise<ChatResponse> {
       validateChatRequest(request);
       const rawEstimate = estimator.rawEstimate(request);
+      const reservation = reservationFor(request);
       try {
-        return await limiter.run(async (context) => {
-          const signal = anySignal(request.signal, context.signal);
-          try {
-            const response = await model.generate(withSignal(request, signal));
-            succeeded(context, rawEstimate, response);
-            return response;
-          } catch (error) {
-            throw failed(error, signal);
-          }
-        }, runOptionsFor(request));
+        return await limiter.run(
+          async (context) => {
+            const signal = anySignal(request.signal, context.signal);
+            try {
+              const response = await model.generate(withSignal(request, signal));
+              succeeded(context, rawEstimate, reservation, response);
+              return response;
+            } catch (error) {
+              throw failed(error, signal);
+            }
+          },
+          runOptionsFor(request, reservation),
+        );
       } catch (error) {
         throw failed(error, request.signal);
       }
@@ -143,6 +193,7 @@ export function withLimiter(
   async function* limitedStream(request: ChatRequest): AsyncGenerator<ChatStreamEvent> {
     validateChatRequest(request);
     const rawEstimate = estimator.rawEstimate(request);
+    const reservation = reservationFor(request);
     const consumer = new AbortController();
     const channel = new EventChannel<ChatStreamEvent>(() => consumer.abort());
     // Text already handed to the consumer cannot be taken back, so once some was forwarded a
@@ -152,29 +203,32 @@ export function withLimiter(
     let finished = false;
 
     limiter
-      .run(async (context) => {
-        if (failureAfterText !== undefined) throw failureAfterText;
-        const signal = anySignal(request.signal, context.signal, consumer.signal);
-        try {
-          let response: ChatResponse | undefined;
-          for await (const event of model.stream(withSignal(request, signal))) {
-            if (event.type === "done") {
-              response = event.response;
-              break;
+      .run(
+        async (context) => {
+          if (failureAfterText !== undefined) throw failureAfterText;
+          const signal = anySignal(request.signal, context.signal, consumer.signal);
+          try {
+            let response: ChatResponse | undefined;
+            for await (const event of model.stream(withSignal(request, signal))) {
+              if (event.type === "done") {
+                response = event.response;
+                break;
+              }
+              if (event.type === "text") forwardedText = true;
+              channel.push(event);
             }
-            if (event.type === "text") forwardedText = true;
-            channel.push(event);
+            if (!response)
+              throw new ConnectionError({ message: "The model's stream ended without a final response." });
+            succeeded(context, rawEstimate, reservation, response);
+            channel.push({ type: "done", response });
+          } catch (error) {
+            const normalized = failed(error, signal);
+            if (forwardedText) failureAfterText = normalized;
+            throw normalized;
           }
-          if (!response)
-            throw new ConnectionError({ message: "The model's stream ended without a final response." });
-          succeeded(context, rawEstimate, response);
-          channel.push({ type: "done", response });
-        } catch (error) {
-          const normalized = failed(error, signal);
-          if (forwardedText) failureAfterText = normalized;
-          throw normalized;
-        }
-      }, runOptionsFor(request))
+        },
+        runOptionsFor(request, reservation),
+      )
       .then(
         () => channel.end(),
         (error: unknown) => channel.fail(failed(error, request.signal)),
@@ -194,12 +248,30 @@ function withSignal(request: ChatRequest, signal: AbortSignal | undefined): Chat
   return { ...rest, ...(signal ? { signal } : {}), transportRetries: 0 };
 }
 
-/** Usage as rate limits count it: cache writes count as input, cache reads do not. */
-function limiterUsage(usage: Usage): { inputTokens: number; outputTokens: number } {
-  return {
+function checkedAccounting(value: unknown): RateLimitAccounting {
+  if (value === undefined) return "refund-unused";
+  if (value === "refund-unused" || value === "charge-reserved") return value;
+  throw new LlmConfigurationError(
+    `withLimiter: rateLimitAccounting must be "refund-unused" or "charge-reserved" (got ${JSON.stringify(value)}). ` +
+      "Fix the option or the model's rateLimitAccounting property.",
+  );
+}
+
+/**
+ * Usage as rate limits count it: cache writes count as input, cache reads do not. For a
+ * "charge-reserved" call, the combined `tokens` stays at the reservation (raised to the real prompt
+ * when that was larger than estimated), because the provider does not give the rest back.
+ */
+function limiterUsage(
+  usage: Usage,
+  reservation: Reservation,
+): { inputTokens: number; outputTokens: number; tokens?: number } {
+  const counted = {
     inputTokens: usage.inputTokens + usage.cacheCreationInputTokens,
     outputTokens: usage.outputTokens,
   };
+  if (reservation.tokens === undefined) return counted;
+  return { ...counted, tokens: Math.max(reservation.tokens, totalInputTokens(usage)) };
 }
 
 function hasFeedback(error: LlmError): boolean {

@@ -16,7 +16,25 @@ export interface ChatModel {
   generate(request: ChatRequest): Promise<ChatResponse>;
   /** The same call, delivered as it is produced; ends with exactly one `done` event. */
   stream(request: ChatRequest): AsyncIterable<ChatStreamEvent>;
+  /**
+   * How the provider counts a call against its token rate limits, so that a limiter (`withLimiter`)
+   * keeps the same books. Optional: a model that leaves it out is treated as "refund-unused".
+   */
+  readonly rateLimitAccounting?: RateLimitAccounting;
 }
+
+/**
+ * How a provider counts a call against its tokens-per-minute limits:
+ *
+ * - `"refund-unused"`: output is reserved at `maxTokens` when the call is admitted and what was not
+ *   generated is given back afterwards (Anthropic's ITPM/OTPM). A limiter corrects its reservation
+ *   down to the real usage.
+ * - `"charge-reserved"`: one combined tokens bucket is charged up front at max(`maxTokens`, the input
+ *   estimate) and nothing is given back, whatever the call really used; failed calls count too
+ *   (OpenAI's TPM). A limiter reserves the same and never reports less than it reserved, or it would
+ *   admit more than the provider takes and run into 429s.
+ */
+export type RateLimitAccounting = "refund-unused" | "charge-reserved";
 
 export interface ChatMessage {
   readonly role: "user" | "assistant";

@@ -1,14 +1,19 @@
 /**
- * `@sluice/llm/testing`: the conformance kit every adapter runs against @sluice/llm-emulator.
- * See "Writing an adapter" in the README.
+ * `@sluice/llm/testing`: the conformance kit every adapter runs against @sluice/llm-emulator, and
+ * the helpers adapter tests share (a scripted loopback server for wire cases the emulator has no
+ * fault for, error capture, a compressed clock). See "Writing an adapter" in the README.
  */
 export { ConformanceError, expectLlmError } from "./testing/assert.js";
 export { conformanceChecks } from "./testing/checks.js";
+export { compressedClock, type TestClock } from "./testing/clock.js";
+export { caughtLlmError, printedForms } from "./testing/failures.js";
 export {
   ARTICLE,
   CONFORMANCE_API_KEY,
+  collectEvents,
   DEFAULT_CONFORMANCE_MODEL_ID,
   SHORT_PROMPT,
+  userRequest,
 } from "./testing/fixtures.js";
 export {
   type ConformanceReport,
@@ -16,6 +21,13 @@ export {
   describeConformance,
   runConformance,
 } from "./testing/run.js";
+export {
+  type RecordedRequest,
+  type ScriptedEvent,
+  type ScriptedResponse,
+  type ScriptedServer,
+  startScriptedServer,
+} from "./testing/scripted-server.js";
 export type {
   CheckContext,
   ConformanceCheck,

@@ -15,10 +15,23 @@ export const ARTICLE = [
 export const SHORT_PROMPT =
   "Summarize: The lighthouse keeper climbed the stairs every evening to light the lamp.";
 
+/**
+ * A request with one user message and `maxTokens` 400, `extra` fields on top.
+ *
+ * @example
+ * const ask = (extra: Partial<ChatRequest> = {}) => userRequest(`Summarize: ${ARTICLE}`, { maxTokens: 200, ...extra });
+ */
 export function userRequest(content: string, extra: Partial<ChatRequest> = {}): ChatRequest {
   return { messages: [{ role: "user", content }], maxTokens: 400, ...extra };
 }
 
+/**
+ * Every event of a stream, in order, once it has ended; rejects with the stream's error.
+ *
+ * @example
+ * const events = await collectEvents(model.stream(request));
+ * expect(events.at(-1)?.type).toBe("done");
+ */
 export async function collectEvents(events: AsyncIterable<ChatStreamEvent>): Promise<ChatStreamEvent[]> {
   const collected: ChatStreamEvent[] = [];
   for await (const event of events) collected.push(event);

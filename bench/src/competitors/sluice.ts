@@ -1,0 +1,56 @@
+import Anthropic from "@anthropic-ai/sdk";
+import { withLimiter } from "@sluice/llm";
+import { createAnthropicModel } from "@sluice/llm-anthropic";
+import { Throttle, type ThrottleOptions } from "@sluice/throttle";
+import { type CompetitorParams, type CompetitorResult, countTokensOnce, drive } from "./common.js";
+import { providerClock, providerTimeFetch } from "./provider-time.js";
+
+/** Attempts per request, retries included: the throttle's README example. */
+const MAX_ATTEMPTS = 4;
+
+/**
+ * Sluice as its READMEs show it: a Throttle with the concurrency cap and the known limits (none when
+ * they are unknown: it learns them from headers), owning retries; the Anthropic adapter behind
+ * `withLimiter`, which reserves input and max_tokens, refunds from real usage and feeds headers back.
+ */
+export async function run(params: CompetitorParams): Promise<CompetitorResult> {
+  const clock = providerClock(params.timeScale);
+  const options: ThrottleOptions = {
+    concurrency: params.concurrency,
+    ...(params.told ?? {}),
+    ...(params.burstSeconds === undefined ? {} : { burstSeconds: params.burstSeconds }),
+    retry: { maxAttempts: MAX_ATTEMPTS },
+    clock,
+  };
+  const throttle = new Throttle(options);
+  const client = new Anthropic({
+    baseURL: params.url,
+    apiKey: params.apiKey,
+    maxRetries: 0,
+    fetch: providerTimeFetch(params.timeScale, clock),
+  });
+  const model = withLimiter(createAnthropicModel({ client, model: params.model }), throttle);
+  const result = await drive(
+    params,
+    () => countTokensOnce(client, params),
+    (prompt, signal) =>
+      model.generate({ messages: [{ role: "user", content: prompt }], maxTokens: params.maxTokens, signal }),
+  );
+  const stats = throttle.stats();
+  await throttle.close();
+  return {
+    ...result,
+    client: {
+      limits: Object.fromEntries(
+        Object.entries(stats.buckets).map(([name, bucket]) => [
+          name,
+          { perMinute: bucket.perMinute, learned: bucket.learned },
+        ]),
+      ),
+      attempts: stats.attempts,
+      retries: stats.retries,
+      rateLimited: stats.rateLimited,
+      quotaExhausted: stats.quotaExhausted,
+    },
+  };
+}

@@ -1,0 +1,450 @@
+import { type EmulatorStats, startEmulator } from "@sluice/llm-emulator";
+import { type Bound, latencyTerms, lowerBound, type PredictedRequest, predictRequests } from "../bound.js";
+import type { CompetitorParams, CompetitorResult } from "../competitors/common.js";
+import { runInChild } from "../harness/child.js";
+import { fixed, integer, percent, seconds } from "../harness/format.js";
+import { type Benchmark, measureBenchmark, type RunOptions } from "../harness/report.js";
+import { inRounds } from "../harness/rounds.js";
+import { ratio, type Summary, summarize } from "../harness/stats.js";
+import type { Table } from "../harness/table.js";
+import {
+  emulatorOptions,
+  type MakespanScale,
+  type MakespanWorkload,
+  type MinuteLimits,
+  makeDocuments,
+  makespanWorkloads,
+  promptFor,
+  TOO_HIGH_FACTOR,
+  toldLimits,
+} from "../workloads.js";
+
+/** How one contender is set up for a workload; `describe` goes in the table. */
+interface Contender {
+  readonly id: string;
+  readonly label: string;
+  readonly module: string;
+  readonly burstSeconds?: number;
+  /** Run only on these workloads (default: all). */
+  readonly only?: readonly string[];
+  describe(setup: Setup): string;
+}
+
+/** What the parent works out for a workload before running it. */
+interface Setup {
+  readonly workload: MakespanWorkload;
+  readonly scale: MakespanScale;
+  readonly told: MinuteLimits | undefined;
+  /** For request-counting limiters: requests per provider minute from the told limits. */
+  readonly requestsPerMinute: number | undefined;
+  readonly predicted: readonly PredictedRequest[];
+  readonly minuteMs: number;
+}
+
+export interface EmulatorTruth {
+  readonly requests: number;
+  readonly admitted: number;
+  readonly rateLimited: number;
+  readonly overloaded: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly maxConcurrent: number;
+}
+
+export interface MakespanRun {
+  readonly workload: string;
+  readonly contender: string;
+  readonly round: number;
+  readonly ok: boolean;
+  readonly error?: string;
+  readonly result?: CompetitorResult;
+  readonly emulator: EmulatorTruth;
+}
+
+export interface MakespanSummary {
+  readonly workload: string;
+  readonly contender: string;
+  readonly configuration: string;
+  readonly makespanMs: Summary;
+  /** Bound ÷ median makespan, when every run finished every request; NaN otherwise. */
+  readonly ofBound: number;
+  readonly rateLimited: Summary;
+  readonly attemptsPerRequest: Summary;
+  /** Failed or unfinished requests (median over rounds). */
+  readonly incomplete: Summary;
+  readonly runsFailed: number;
+}
+
+export interface WorkloadBound {
+  readonly workload: string;
+  readonly requests: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  /** Where the token counts come from: an emulator run that finished every request, or the prediction. */
+  readonly tokensFrom: "emulator" | "prediction";
+  readonly predictedInputTokens: number;
+  readonly predictedOutputTokens: number;
+  readonly bound: Bound;
+}
+
+const API_KEY = "sluice-bench-key";
+
+const CONTENDERS: readonly Contender[] = [
+  {
+    id: "promise-all",
+    label: "Promise.all + SDK retries",
+    module: "competitors/promise-all",
+    describe: () => "all at once; SDK maxRetries 2 (default), honours retry-after",
+  },
+  {
+    id: "p-limit",
+    label: "p-limit",
+    module: "competitors/p-limit",
+    describe: ({ scale }) => `pLimit(${scale.concurrency}); SDK retries`,
+  },
+  {
+    id: "p-queue",
+    label: "p-queue",
+    module: "competitors/p-queue",
+    describe: ({ scale, requestsPerMinute }) =>
+      requestsPerMinute === undefined
+        ? `concurrency ${scale.concurrency} (no limits known); SDK retries`
+        : `concurrency ${scale.concurrency}, intervalCap ${requestsPerMinute} per minute, strict; SDK retries`,
+  },
+  {
+    id: "bottleneck",
+    label: "bottleneck",
+    module: "competitors/bottleneck",
+    describe: ({ scale, requestsPerMinute }) =>
+      requestsPerMinute === undefined
+        ? `maxConcurrent ${scale.concurrency} (no limits known); SDK retries`
+        : `maxConcurrent ${scale.concurrency}, reservoir ${requestsPerMinute} refreshed every minute; SDK retries`,
+  },
+  {
+    id: "sluice",
+    label: "Sluice",
+    module: "competitors/sluice",
+    burstSeconds: 60,
+    describe: ({ scale, told }) =>
+      `Throttle: concurrency ${scale.concurrency}, ${told === undefined ? "limits from headers" : "RPM/ITPM/OTPM as told"}, burst 60 s, 4 attempts; withLimiter`,
+  },
+  {
+    id: "sluice-default-burst",
+    label: "Sluice (default 1 s burst)",
+    module: "competitors/sluice",
+    only: ["rpm"],
+    describe: ({ scale }) => `as Sluice, with the default burstSeconds 1`,
+  },
+];
+
+export const makespanBenchmark: Benchmark = {
+  name: "makespan",
+  title: "Throttle: makespan against the emulator, as a share of the lower bound",
+  description:
+    "RPM-, ITPM- and OTPM-bound batches, limits from headers, limits 30% too high, no headers: makespan vs the lower bound, 429s, attempts per request.",
+  run: (options) => runMakespan(options),
+};
+
+async function runMakespan(options: RunOptions) {
+  const rounds = options.rounds ?? (options.smoke ? 1 : 3);
+  return measureBenchmark(makespanBenchmark, options, rounds, async () => {
+    const { scale, workloads } = makespanWorkloads(options.smoke);
+    const deadlineMs = options.smoke ? 8_000 : 30_000;
+    const runs: MakespanRun[] = [];
+    const setups: Setup[] = [];
+    for (const workload of workloads) {
+      const setup = prepare(workload, scale);
+      setups.push(setup);
+      // Variants (`only`) re-run a module the main contenders already cover: smoke runs skip them.
+      const contenders = CONTENDERS.filter((contender) =>
+        contender.only ? !options.smoke && contender.only.includes(workload.id) : true,
+      );
+      const parallel = options.smoke ? 3 : 1;
+      await inRounds(
+        contenders,
+        rounds,
+        async (contender, round) => {
+          const run = await runOnce(setup, contender, round, deadlineMs);
+          runs.push(run);
+          const result = run.result;
+          options.log(
+            `makespan ${workload.id} ${contender.id} round ${round}: ${
+              run.ok && result
+                ? `${seconds(result.makespanMs)}, ${result.succeeded} ok, ${result.failed} failed, ${result.unfinished} unfinished, ${run.emulator.rateLimited} 429s`
+                : `FAILED ${run.error}`
+            }`,
+          );
+        },
+        parallel,
+      );
+    }
+    const bounds = setups.map((setup) => boundFor(setup, runs));
+    const summaries = summarizeMakespan(setups, bounds, runs);
+    return {
+      tables: [boundsTable(setups, bounds, scale), resultsTable(setups, summaries, rounds, scale)],
+      settings: {
+        scale,
+        workloads,
+        deadlineMs,
+        contenders: CONTENDERS.map(({ id, label, module, burstSeconds, only }) => ({
+          id,
+          label,
+          module,
+          burstSeconds,
+          only,
+        })),
+      },
+      results: { bounds, summaries, runs },
+    };
+  });
+}
+
+function prepare(workload: MakespanWorkload, scale: MakespanScale): Setup {
+  const prompts = makeDocuments(workload.documents).map(promptFor);
+  const predicted = predictRequests(prompts, workload.maxTokens, scale.seed);
+  const told = toldLimits(workload);
+  const meanInput = predicted.reduce((sum, request) => sum + request.inputTokens, 0) / predicted.length;
+  // What a careful user of a request-counting limiter would configure: the request rate the token
+  // limits allow for their mean prompt, with output charged at max_tokens as the provider does.
+  const requestsPerMinute =
+    told === undefined
+      ? undefined
+      : Math.max(
+          1,
+          Math.floor(
+            Math.min(
+              told.requestsPerMinute,
+              told.inputTokensPerMinute / meanInput,
+              told.outputTokensPerMinute / workload.maxTokens,
+            ),
+          ),
+        );
+  return { workload, scale, told, requestsPerMinute, predicted, minuteMs: 60_000 / scale.timeScale };
+}
+
+async function runOnce(
+  setup: Setup,
+  contender: Contender,
+  round: number,
+  deadlineMs: number,
+): Promise<MakespanRun> {
+  const { workload, scale } = setup;
+  const emulator = await startEmulator(emulatorOptions(workload, scale));
+  try {
+    const params: CompetitorParams = {
+      url: emulator.url,
+      apiKey: API_KEY,
+      model: scale.model,
+      documents: workload.documents,
+      maxTokens: workload.maxTokens,
+      timeScale: scale.timeScale,
+      minuteMs: setup.minuteMs,
+      concurrency: scale.concurrency,
+      told: setup.told,
+      requestsPerMinute: setup.requestsPerMinute,
+      ...(contender.burstSeconds === undefined ? {} : { burstSeconds: contender.burstSeconds }),
+      deadlineMs,
+    };
+    const outcome = await runInChild<CompetitorResult>({
+      module: contender.module,
+      params,
+      timeoutMs: deadlineMs + 20_000,
+    });
+    const truth = truthOf(emulator.stats());
+    return outcome.ok
+      ? {
+          workload: workload.id,
+          contender: contender.id,
+          round,
+          ok: true,
+          result: outcome.data,
+          emulator: truth,
+        }
+      : {
+          workload: workload.id,
+          contender: contender.id,
+          round,
+          ok: false,
+          error: outcome.error,
+          emulator: truth,
+        };
+  } finally {
+    await emulator.close();
+  }
+}
+
+function truthOf(stats: EmulatorStats): EmulatorTruth {
+  return {
+    requests: stats.requests,
+    admitted: stats.admitted,
+    rateLimited: stats.rateLimited,
+    overloaded: stats.overloaded,
+    inputTokens: stats.inputTokens,
+    outputTokens: stats.outputTokens,
+    maxConcurrent: stats.maxConcurrent,
+  };
+}
+
+/** The bound of a workload, from the token counts of an emulator run that finished every request. */
+function boundFor(setup: Setup, runs: readonly MakespanRun[]): WorkloadBound {
+  const { workload, scale, predicted } = setup;
+  const n = predicted.length;
+  const predictedInputTokens = predicted.reduce((sum, request) => sum + request.inputTokens, 0);
+  const predictedOutputTokens = predicted.reduce((sum, request) => sum + request.outputTokens, 0);
+  const complete = runs.find(
+    (run) =>
+      run.workload === workload.id && run.ok && run.result?.succeeded === n && run.emulator.admitted === n,
+  );
+  const inputTokens = complete?.emulator.inputTokens ?? predictedInputTokens;
+  const outputTokens = complete?.emulator.outputTokens ?? predictedOutputTokens;
+  const bound = lowerBound({
+    requests: n,
+    inputTokens,
+    outputTokens,
+    ...latencyTerms(
+      predicted.map((request) => request.outputTokens),
+      scale,
+    ),
+    concurrency: scale.concurrency,
+    limits: workload.limits,
+    minuteMs: setup.minuteMs,
+  });
+  return {
+    workload: workload.id,
+    requests: n,
+    inputTokens,
+    outputTokens,
+    tokensFrom: complete ? "emulator" : "prediction",
+    predictedInputTokens,
+    predictedOutputTokens,
+    bound,
+  };
+}
+
+function summarizeMakespan(
+  setups: readonly Setup[],
+  bounds: readonly WorkloadBound[],
+  runs: readonly MakespanRun[],
+): MakespanSummary[] {
+  const summaries: MakespanSummary[] = [];
+  for (const setup of setups) {
+    const id = setup.workload.id;
+    const n = setup.predicted.length;
+    const bound = bounds.find((candidate) => candidate.workload === id)!.bound;
+    for (const contender of CONTENDERS) {
+      const mine = runs.filter((run) => run.workload === id && run.contender === contender.id);
+      if (mine.length === 0) continue;
+      const ok = mine.filter((run) => run.ok && run.result !== undefined);
+      const incomplete = ok.map((run) => run.result!.failed + run.result!.unfinished);
+      const makespanMs = summarize(ok.map((run) => run.result!.makespanMs));
+      const allComplete = ok.length === mine.length && incomplete.every((count) => count === 0);
+      summaries.push({
+        workload: id,
+        contender: contender.id,
+        configuration: contender.describe(setup),
+        makespanMs,
+        ofBound: allComplete ? ratio(bound.ms, makespanMs.median) : Number.NaN,
+        rateLimited: summarize(mine.map((run) => run.emulator.rateLimited)),
+        attemptsPerRequest: summarize(mine.map((run) => run.emulator.requests / n)),
+        incomplete: summarize(incomplete),
+        runsFailed: mine.length - ok.length,
+      });
+    }
+  }
+  return summaries;
+}
+
+function describeLimits(limits: MinuteLimits): string {
+  return `${integer(limits.requestsPerMinute)} / ${integer(limits.inputTokensPerMinute)} / ${integer(limits.outputTokensPerMinute)}`;
+}
+
+function boundsTable(
+  setups: readonly Setup[],
+  bounds: readonly WorkloadBound[],
+  scale: MakespanScale,
+): Table {
+  return {
+    title: "Makespan: workloads and their lower bounds",
+    header: [
+      "workload",
+      "limits RPM / ITPM / OTPM",
+      "told to clients",
+      "requests",
+      "input tokens",
+      "output tokens",
+      "lower bound",
+      "limited by",
+    ],
+    numeric: [3, 4, 5, 6],
+    rows: setups.map((setup) => {
+      const bound = bounds.find((candidate) => candidate.workload === setup.workload.id)!;
+      const told =
+        setup.workload.knowledge === "headers"
+          ? "nothing (headers only)"
+          : setup.workload.knowledge === "too-high"
+            ? `${describeLimits(setup.told!)} (×${TOO_HIGH_FACTOR})`
+            : `the limits${setup.workload.rateLimitHeaders ? "" : "; no headers, no retry-after"}`;
+      return [
+        setup.workload.title,
+        describeLimits(setup.workload.limits),
+        told,
+        integer(bound.requests),
+        integer(bound.inputTokens),
+        integer(bound.outputTokens),
+        seconds(bound.bound.ms),
+        bound.bound.limitedBy,
+      ];
+    }),
+    notes: [
+      `Time scale ${scale.timeScale}: a provider minute lasts ${fixed(60 / scale.timeScale, 2)} real seconds. Limits are per provider minute.`,
+      `Latency ${integer(scale.latency.firstTokenMs)} ms to the first token + ${scale.latency.perOutputTokenMs} ms per output token (provider time, ±${scale.latency.jitter * 100}% jitter), divided by the time scale.`,
+      "Token counts are the emulator's ground truth from a run that finished every request (they equal the prediction from the emulator's deterministic summaries).",
+      "Bound = max(Σ latency ÷ concurrency, (n − B_R)/r_R + L_min, (W_in − B_I)/r_I + L_min, (W_out − B_O)/r_O + L_min), with each bucket B a full minute's worth, as the emulator starts.",
+    ],
+  };
+}
+
+function resultsTable(
+  setups: readonly Setup[],
+  summaries: readonly MakespanSummary[],
+  rounds: number,
+  scale: MakespanScale,
+): Table {
+  const rows = summaries.map((summary) => {
+    const setup = setups.find((candidate) => candidate.workload.id === summary.workload)!;
+    const contender = CONTENDERS.find((candidate) => candidate.id === summary.contender)!;
+    const incomplete = summary.incomplete.median;
+    return [
+      setup.workload.id,
+      contender.label,
+      summary.configuration,
+      summary.makespanMs.count === 0 ? `failed (${summary.runsFailed})` : seconds(summary.makespanMs.median),
+      Number.isFinite(summary.ofBound) ? percent(summary.ofBound) : "—",
+      integer(summary.rateLimited.median),
+      fixed(summary.attemptsPerRequest.median, 2),
+      integer(incomplete),
+    ];
+  });
+  return {
+    title: "Makespan: results (medians)",
+    header: [
+      "workload",
+      "client",
+      "configuration",
+      "makespan",
+      "% of bound",
+      "429s",
+      "attempts/request",
+      "failed",
+    ],
+    numeric: [3, 4, 5, 6, 7],
+    rows,
+    notes: [
+      `Median of ${rounds} round(s); each run is a fresh emulator and a fresh client process; clients alternate within each round.`,
+      "% of bound = lower bound ÷ makespan (100% is the fastest possible; higher is better); — when requests failed, since a run that gives up early is not faster.",
+      "429s and attempts come from the emulator's counters (ground truth); failed = requests that still failed after the client's retries, or were unfinished at the deadline.",
+      `Concurrency ${scale.concurrency} for every client but Promise.all. p-queue and bottleneck count requests only: they get the request rate the told limits allow for the workload's mean prompt, with output charged at max_tokens as Anthropic does.`,
+      "Time-based settings of every limiter are in provider time: p-queue's interval and bottleneck's reservoir interval and heartbeat are divided by the time scale, and the Throttle runs on a clock k times faster (with retry-after and reset headers restated in that time). The SDK's own backoff when no retry-after is given (0.5–8 s) cannot be scaled and stays in real time.",
+    ],
+  };
+}
