@@ -1,9 +1,11 @@
+import type { SignalOf } from "./abort-signal.js";
 import type { RunContext } from "./context.js";
-import { TimeoutError } from "./errors.js";
-import type { Limiter, LimiterCost } from "./limiter.js";
+import { ExecTimeoutError } from "./errors.js";
+import type { Limiter, LimiterCost, LimiterTaskContext } from "./limiter.js";
 import type { NodeOptions } from "./options.js";
 import { RetryPolicy } from "./retry.js";
 import type { Scope } from "./scope.js";
+import { startTimer } from "./timers.js";
 
 /** Everything an exec needs that does not change between items, computed once per exec call. */
 export interface ExecPlan {
@@ -75,31 +77,84 @@ export async function execWithRetries(
 }
 
 function runAttempt(target: AttemptTarget, prepRes: unknown, context: RunContext, plan: ExecPlan) {
+  const scope = context.scope;
+  // The attempt loop, a batch window or a limiter may resume after the scope aborted; exec never does.
+  if (scope.aborted) return Promise.reject(scope.reason);
   const { limiter, timeoutMs } = plan;
-  if (limiter === undefined && timeoutMs === undefined) {
-    // The common path allocates no scope, timer or controller of its own, and does not race the
-    // scope: whoever waits on the run (run(), a batch window) is released on abort already.
-    target._scope = context.scope;
+  if (limiter === undefined) {
+    if (timeoutMs === undefined) {
+      // The common path allocates no scope, timer or controller of its own, and does not race the
+      // scope: whoever waits on the run (run(), a batch window) is released on abort already.
+      target._scope = scope;
+      return callExec(target, prepRes);
+    }
+    return attemptUnder(target, prepRes, context, plan, undefined);
+  }
+  const cost = plan.cost?.(prepRes);
+  // Every attempt of a batch passes the batch's one signal: the limiter keeps one listener per
+  // signal, however many attempts wait on it.
+  const signal = context.signal;
+  const options = cost ? { signal, cost } : { signal };
+  return scope.race(limiter.run((task) => admitted(target, prepRes, context, plan, task), options));
+}
+
+/** What an attempt that never reached exec reports to the limiter: nothing was spent. */
+const NOTHING_SPENT = { requests: 0, inputTokens: 0, outputTokens: 0, tokens: 0 } as const;
+
+/**
+ * The limiter task. A limiter may admit a job in the same pass in which the run is being cancelled
+ * (withdrawing one job of a signal can admit the next before its abort is seen), so the rule "no
+ * exec under an aborted signal" is checked here, after admission and before exec, and the unused
+ * reservation is handed back.
+ */
+function admitted(
+  target: AttemptTarget,
+  prepRes: unknown,
+  context: RunContext,
+  plan: ExecPlan,
+  task: LimiterTaskContext | undefined,
+): Promise<unknown> {
+  const scope = context.scope;
+  const limiterSignal = task?.signal;
+  if (scope.aborted || limiterSignal?.aborted) {
+    task?.reportUsage?.(NOTHING_SPENT);
+    return Promise.reject(scope.aborted ? scope.reason : limiterSignal?.reason);
+  }
+  // A limiter that hands back the very signal it was given adds nothing to follow.
+  const own = limiterSignal === undefined || limiterSignal === context.signal ? undefined : limiterSignal;
+  if (own === undefined && plan.timeoutMs === undefined) {
+    target._scope = scope;
     return callExec(target, prepRes);
   }
-  const attempt = (limiterSignal: AbortSignal | undefined): Promise<unknown> => {
-    const scope = context.scope.child();
-    const unfollow = limiterSignal ? follow(limiterSignal, scope) : undefined;
-    const timer =
-      timeoutMs === undefined
-        ? undefined
-        : setTimeout(() => scope.abort(new TimeoutError(plan.name, timeoutMs)), timeoutMs);
-    target._scope = scope;
-    return scope.race(callExec(target, prepRes)).finally(() => {
-      if (timer !== undefined) clearTimeout(timer);
-      unfollow?.();
-      scope.dispose();
-    });
+  return attemptUnder(target, prepRes, context, plan, own);
+}
+
+/** An attempt with a scope of its own: it aborts on the node's timeout or the limiter's signal. */
+function attemptUnder(
+  target: AttemptTarget,
+  prepRes: unknown,
+  context: RunContext,
+  plan: ExecPlan,
+  limiterSignal: SignalOf | undefined,
+): Promise<unknown> {
+  const { timeoutMs } = plan;
+  const scope = context.scope.child();
+  const unfollow = limiterSignal ? follow(limiterSignal, scope) : undefined;
+  const cancelTimer =
+    timeoutMs === undefined
+      ? undefined
+      : startTimer(() => scope.abort(new ExecTimeoutError(plan.name, timeoutMs)), timeoutMs);
+  const done = () => {
+    cancelTimer?.();
+    unfollow?.();
+    scope.dispose();
   };
-  if (limiter === undefined) return attempt(undefined);
-  const cost = plan.cost?.(prepRes);
-  const options = cost ? { signal: context.signal, cost } : { signal: context.signal };
-  return context.scope.race(limiter.run(({ signal }) => attempt(signal), options));
+  if (scope.aborted) {
+    done();
+    return Promise.reject(scope.reason);
+  }
+  target._scope = scope;
+  return scope.race(callExec(target, prepRes)).finally(done);
 }
 
 // User hooks may throw synchronously or return a non-promise; both become a promise. Two plain
@@ -120,7 +175,7 @@ function callFallback(target: AttemptTarget, prepRes: unknown, error: unknown): 
   }
 }
 
-function follow(signal: AbortSignal, scope: Scope): () => void {
+function follow(signal: SignalOf, scope: Scope): () => void {
   if (signal.aborted) {
     scope.abort(signal.reason);
     return () => {};

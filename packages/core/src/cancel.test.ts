@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Flow, Node, ParallelBatchNode, TimeoutError } from "./index.js";
+import { ExecTimeoutError, Flow, Node, ParallelBatchNode } from "./index.js";
 import { deferred, flush } from "./testing/deferred.js";
 
 type Shared = { results?: unknown[]; log?: string[] };
@@ -107,7 +107,7 @@ describe("cancellation", () => {
 });
 
 describe("timeouts", () => {
-  it("a timed-out attempt fails with TimeoutError, fires this.signal, and is retried", async () => {
+  it("a timed-out attempt fails with ExecTimeoutError, fires this.signal, and is retried", async () => {
     const seenSignals: AbortSignal[] = [];
     class SlowFirst extends Node<Shared> {
       override async exec(): Promise<string> {
@@ -123,17 +123,17 @@ describe("timeouts", () => {
     await new SlowFirst({ maxRetries: 2, timeout: 30 }).run(shared);
     expect(shared.results).toEqual(["second attempt"]);
     expect(seenSignals[0]?.aborted).toBe(true);
-    expect(seenSignals[0]?.reason).toBeInstanceOf(TimeoutError);
+    expect(seenSignals[0]?.reason).toBeInstanceOf(ExecTimeoutError);
     expect(seenSignals[1]?.aborted).toBe(false);
   });
 
-  it("after the last timed-out attempt the fallback receives the TimeoutError", async () => {
+  it("after the last timed-out attempt the fallback receives the ExecTimeoutError", async () => {
     class Hangs extends Node<Shared> {
       override async exec(): Promise<string> {
         return new Promise(() => {});
       }
       override async execFallback(_prep: unknown, error: Error): Promise<string> {
-        return `${(error as TimeoutError).code} after ${(error as TimeoutError).timeoutMs} ms`;
+        return `${(error as ExecTimeoutError).code} after ${(error as ExecTimeoutError).timeoutMs} ms`;
       }
       override async post(shared: Shared, _p: unknown, result: string): Promise<undefined> {
         shared.results = [result];
@@ -141,7 +141,7 @@ describe("timeouts", () => {
     }
     const shared: Shared = {};
     await new Hangs({ timeout: 20 }).run(shared);
-    expect(shared.results).toEqual(["SLUICE_TIMEOUT after 20 ms"]);
+    expect(shared.results).toEqual(["exec_timeout after 20 ms"]);
   });
 
   it("the timeout of one parallel item does not touch its siblings", async () => {

@@ -276,7 +276,7 @@ describe("argument checks (pocketflow silently misbehaves)", () => {
       new Node(0);
       expect.unreachable();
     } catch (error) {
-      expect((error as InvalidArgumentError).code).toBe("SLUICE_INVALID_ARGUMENT");
+      expect((error as InvalidArgumentError).code).toBe("invalid_argument");
     }
   });
 });

@@ -1,3 +1,4 @@
+import type { SignalOf } from "./abort-signal.js";
 import type { EventListener, SluiceEvent } from "./events.js";
 import { getDefaultLogger, type Logger } from "./logger.js";
 import { Scope } from "./scope.js";
@@ -6,7 +7,7 @@ import type { Action } from "./types.js";
 /** Options of `run(shared, options)` on any node or flow. */
 export interface RunOptions {
   /** Cancels the run: in-flight attempts see `this.signal` fire and the run rejects with its reason. */
-  readonly signal?: AbortSignal;
+  readonly signal?: SignalOf;
   /** Receives every event of the run; costs nothing when absent. */
   readonly onEvent?: EventListener;
   /** Where warnings go during this run; `null` silences them. Default: see `setDefaultLogger`. */
@@ -44,7 +45,7 @@ export class RunContext {
     return new RunContext(Scope.root(options.signal), logger, sink, 0, undefined, undefined, "");
   }
 
-  get signal(): AbortSignal {
+  get signal(): SignalOf {
     return this.scope.signal;
   }
 

@@ -12,17 +12,17 @@ export class SluiceError extends Error {
 /** A constructor or option got a value it cannot work with; the message says which and what to pass. */
 export class InvalidArgumentError extends SluiceError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super("SLUICE_INVALID_ARGUMENT", message, options);
+    super("invalid_argument", message, options);
   }
 }
 
 /** One exec attempt ran past the node's `timeout`. It counts as a failed attempt and may be retried. */
-export class TimeoutError extends SluiceError {
+export class ExecTimeoutError extends SluiceError {
   readonly timeoutMs: number;
 
   constructor(nodeName: string, timeoutMs: number) {
     super(
-      "SLUICE_TIMEOUT",
+      "exec_timeout",
       `${nodeName}: an exec attempt took longer than its timeout of ${timeoutMs} ms. ` +
         "Raise the node's `timeout` option, or make exec honour `this.signal` to stop sooner.",
     );
@@ -36,7 +36,7 @@ export class MaxStepsExceededError extends SluiceError {
 
   constructor(flowName: string, maxSteps: number, lastNode: string, lastAction: string) {
     super(
-      "SLUICE_MAX_STEPS",
+      "max_steps_exceeded",
       `${flowName} stopped after ${maxSteps} steps (last: ${lastNode} → "${lastAction}"). ` +
         "If the loop is intended to run longer, pass a larger `maxSteps` to the Flow; otherwise check " +
         "the action that should end it.",
@@ -48,6 +48,14 @@ export class MaxStepsExceededError extends SluiceError {
 /** The run was cancelled through its signal without a reason of its own. */
 export class AbortError extends SluiceError {
   constructor(message = "The run was aborted.") {
-    super("SLUICE_ABORTED", message);
+    super("aborted", message);
   }
 }
+
+/**
+ * @deprecated Renamed to `ExecTimeoutError` (code `exec_timeout`) so it no longer shares a name with
+ * @sluice/llm's request timeout. This alias goes away in the next minor release.
+ */
+export const TimeoutError = ExecTimeoutError;
+/** @deprecated Use `ExecTimeoutError`. */
+export type TimeoutError = ExecTimeoutError;

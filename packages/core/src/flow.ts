@@ -83,9 +83,6 @@ export class Flow<S = unknown, P extends object = Record<string, unknown>> exten
   }
 
   override async exec(_prepRes: unknown): Promise<unknown> {
-    throw new SluiceError(
-      "SLUICE_FLOW_EXEC",
-      "Flow can't exec: a flow runs its nodes; put the work in a node.",
-    );
+    throw new SluiceError("flow_exec", "Flow can't exec: a flow runs its nodes; put the work in a node.");
   }
 }

@@ -1,7 +1,9 @@
+export type { AbortSignalLike, SignalOf } from "./abort-signal.js";
 export { BatchFlow, BatchNode } from "./batch.js";
 export type { RunContext, RunOptions } from "./context.js";
 export {
   AbortError,
+  ExecTimeoutError,
   InvalidArgumentError,
   MaxStepsExceededError,
   SluiceError,
@@ -18,7 +20,13 @@ export type {
 } from "./events.js";
 export { Flow } from "./flow.js";
 export type { BatchItems } from "./items.js";
-export type { Limiter, LimiterCost, LimiterRunOptions, LimiterTaskContext } from "./limiter.js";
+export type {
+  Limiter,
+  LimiterCost,
+  LimiterRunOptions,
+  LimiterTaskContext,
+  LimiterUsage,
+} from "./limiter.js";
 export { getDefaultLogger, type Logger, setDefaultLogger } from "./logger.js";
 export { toMermaid } from "./mermaid.js";
 export { BaseNode, isNode, Node } from "./node.js";

@@ -1,3 +1,4 @@
+import type { SignalOf } from "./abort-signal.js";
 import { NEVER_ABORTED, type Scope } from "./scope.js";
 
 /**
@@ -40,7 +41,7 @@ export class ItemView<N extends object> implements ProxyHandler<N> {
    * `this.signal` to fetch or an SDK adds a listener per call, and sixty-four of them on one shared
    * signal would trip Node's listener-leak warning.
    */
-  private signal(): AbortSignal {
+  private signal(): SignalOf {
     const scope = this._scope;
     if (scope === undefined) return NEVER_ABORTED;
     if (scope !== this.batchScope) return scope.signal;

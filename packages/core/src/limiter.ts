@@ -1,3 +1,4 @@
+import type { SignalOf } from "./abort-signal.js";
 /**
  * The scheduling contract a node uses to admit each exec attempt.
  *
@@ -13,7 +14,21 @@ export interface Limiter {
 /** What a limiter hands the task it admitted. */
 export interface LimiterTaskContext {
   /** Fires when the job is cancelled; pass it on to the HTTP call. */
-  readonly signal: AbortSignal;
+  readonly signal: SignalOf;
+  /**
+   * Settles the job's reservation at what was really used, refunding the rest, whether the task
+   * then resolves or rejects. Core reports nothing spent for an admitted attempt it refuses to start
+   * because its run was cancelled meanwhile.
+   */
+  readonly reportUsage?: (actual: LimiterUsage) => void;
+}
+
+/** What one attempt really consumed, as reported back to the limiter. */
+export interface LimiterUsage {
+  readonly requests?: number;
+  readonly inputTokens?: number;
+  readonly outputTokens?: number;
+  readonly tokens?: number;
 }
 
 /**
@@ -29,6 +44,6 @@ export interface LimiterCost {
 
 export interface LimiterRunOptions {
   /** Cancels the job: removed from the queue if it has not started, aborted if it has. */
-  readonly signal?: AbortSignal;
+  readonly signal?: SignalOf;
   readonly cost?: LimiterCost;
 }

@@ -1,3 +1,4 @@
+import type { SignalOf } from "./abort-signal.js";
 import { execWithRetries, planExec } from "./attempt.js";
 import { now, RunContext, type RunOptions } from "./context.js";
 import { InvalidArgumentError } from "./errors.js";
@@ -35,7 +36,7 @@ export class BaseNode<S = unknown, P extends object = Record<string, unknown>> {
    * Fires when the run is cancelled, when a sibling failed under fail-fast, or when the current
    * attempt's `timeout` expires. Pass it to fetch or the model SDK so the call stops too.
    */
-  get signal(): AbortSignal {
+  get signal(): SignalOf {
     return this._scope?.signal ?? NEVER_ABORTED;
   }
 

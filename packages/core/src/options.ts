@@ -6,7 +6,7 @@ import type { RetryOptions } from "./retry.js";
 export interface NodeOptions extends RetryOptions {
   /** Shown in events and Mermaid diagrams. Default: the class name. */
   readonly name?: string;
-  /** Per-attempt time limit in ms; a timed-out attempt fails with TimeoutError and may be retried. */
+  /** Per-attempt time limit in ms; a timed-out attempt fails with ExecTimeoutError and may be retried. */
   readonly timeout?: number;
   /** Admits each exec attempt (e.g. a @sluice/throttle Throttle); retries are admitted again. */
   readonly limiter?: Limiter;

@@ -1,7 +1,9 @@
+import type { SignalOf } from "./abort-signal.js";
 import { AbortError } from "./errors.js";
+import { startTimer } from "./timers.js";
 
 /** The signal seen outside any run: it never fires. */
-export const NEVER_ABORTED: AbortSignal = new AbortController().signal;
+export const NEVER_ABORTED: SignalOf = new AbortController().signal;
 
 /**
  * A node in the tree of cancellation: run → batch → item → attempt. Aborting a scope aborts every
@@ -21,9 +23,14 @@ export class Scope {
 
   private constructor(private readonly parent: Scope | undefined) {}
 
-  /** A scope that follows `signal` (if any). Call `dispose()` when the run is over. */
-  static root(signal?: AbortSignal): Scope {
+  /**
+   * A scope that follows `signal` (if any). Call `dispose()` when the run is over. Nothing but the
+   * caller's signal aborts a root scope, so its `signal` is the caller's own (or NEVER_ABORTED): a
+   * run allocates no AbortController of its own, however many runs share one long-lived signal.
+   */
+  static root(signal?: SignalOf): Scope {
     const scope = new Scope(undefined);
+    scope.external = signal ?? NEVER_ABORTED;
     if (signal) {
       if (signal.aborted) scope.abort(signal.reason);
       else {
@@ -36,6 +43,8 @@ export class Scope {
   }
 
   private onDispose: (() => void) | undefined;
+  /** A root scope's signal: the caller's. */
+  private external: SignalOf | undefined;
 
   child(): Scope {
     const child = new Scope(this);
@@ -56,7 +65,8 @@ export class Scope {
   }
 
   /** The AbortSignal user code sees as `this.signal`; created on first use. */
-  get signal(): AbortSignal {
+  get signal(): SignalOf {
+    if (this.external) return this.external;
     if (!this.controller) {
       this.controller = new AbortController();
       if (this._aborted) this.controller.abort(this._reason);
@@ -127,12 +137,12 @@ export class Scope {
   sleep(ms: number): Promise<void> {
     if (this._aborted) return Promise.reject(this._reason);
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const cancel = startTimer(() => {
         unregister();
         resolve();
       }, ms);
       const unregister = this.onAbort((reason) => {
-        clearTimeout(timer);
+        cancel();
         reject(reason);
       });
     });
