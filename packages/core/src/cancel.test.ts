@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import { describe, expect, it } from "vitest";
 import { ExecTimeoutError, Flow, Node, ParallelBatchNode } from "./index.js";
 import { deferred, flush } from "./testing/deferred.js";
@@ -161,5 +162,25 @@ describe("timeouts", () => {
     const shared: Shared = {};
     await new OneHangs({ timeout: 200, failFast: false }).run(shared);
     expect(shared.results).toEqual(["fulfilled", "rejected", "fulfilled"]);
+  });
+});
+
+describe("signals", () => {
+  it("a run's this.signal is the caller's own signal, and the same object when none is passed", async () => {
+    const seen: AbortSignal[] = [];
+    class Reads extends Node {
+      override async exec(): Promise<void> {
+        seen.push(this.signal);
+      }
+    }
+    const controller = new AbortController();
+    const node = new Reads();
+    for (let run = 0; run < 200_000; run++) await node.run({}, { signal: controller.signal });
+    await node.run({});
+    await node.run({});
+    expect(new Set(seen.slice(0, 200_000))).toEqual(new Set([controller.signal]));
+    expect(seen[200_000]).toBe(seen[200_001]);
+    expect(seen[200_000]?.aborted).toBe(false);
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
   });
 });

@@ -93,17 +93,30 @@ describe("flows", () => {
     expect(shared.log).toEqual(["inner", "handler"]);
   });
 
-  it("end quietly when a loop exits through an action that has no successor", async () => {
+  it("end quietly when a loop exits by returning no action (the default has no successor)", async () => {
     class Countdown extends Node<Shared> {
-      override async post(shared: Shared): Promise<string> {
+      override async post(shared: Shared): Promise<string | undefined> {
         shared.value = (shared.value ?? 3) - 1;
-        return shared.value > 0 ? "again" : "finished";
+        return shared.value > 0 ? "again" : undefined;
       }
     }
     const loop = new Countdown();
     loop.on("again", loop);
-    await expect(new Flow(loop).run({ log: [] })).resolves.toBe("finished");
+    await expect(new Flow(loop).run({ log: [] })).resolves.toBeUndefined();
     expect(warnings).toEqual([]);
+  });
+
+  it("warn as pocketflow 1.0.4 does when a node with successors returns an action none handles", async () => {
+    class Misspelt extends Node<Shared> {
+      override async post(): Promise<string> {
+        return "sumarize";
+      }
+    }
+    const first = new Misspelt();
+    const summarize = new Record_("summarize");
+    first.on("summarize", summarize);
+    await expect(new Flow(first).run({ log: [] })).resolves.toBe("sumarize");
+    expect(warnings).toEqual(["Flow ends: 'sumarize' not found in [summarize]"]);
   });
 
   it("clone each node per visit: primitive fields reset, objects are shared", async () => {

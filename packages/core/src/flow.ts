@@ -46,7 +46,9 @@ export class Flow<S = unknown, P extends object = Record<string, unknown>> exten
       context.scope.throwIfAborted();
       current.setParams(runParams);
       action = await current._run(shared, context);
-      current = current.getNextNode(action)?.clone();
+      const next = current.getNextNode(action);
+      if (next === undefined) warnIfUnhandled(current, action, context);
+      current = next?.clone();
     }
     return action;
   }
@@ -85,4 +87,15 @@ export class Flow<S = unknown, P extends object = Record<string, unknown>> exten
   override async exec(_prepRes: unknown): Promise<unknown> {
     throw new SluiceError("flow_exec", "Flow can't exec: a flow runs its nodes; put the work in a node.");
   }
+}
+
+/**
+ * A misspelt action silently ending a flow is the hardest bug to find, so a node that has successors
+ * but none for its action warns, in pocketflow 1.0.4's words. Returning no action (the default) is
+ * the quiet way to end a loop.
+ */
+function warnIfUnhandled(node: BaseNode<any, any>, action: Action | undefined, context: RunContext): void {
+  if (!action || action === "default") return;
+  const actions = node.getActions();
+  if (actions.length > 0) context.warn(`Flow ends: '${action}' not found in [${actions}]`);
 }

@@ -29,11 +29,13 @@ export class ItemView<N extends object> implements ProxyHandler<N> {
     this.view = new Proxy(node, this);
   }
 
-  get(target: N, key: string | symbol): unknown {
+  get(target: N, key: string | symbol, receiver: unknown): unknown {
     if (key === "currentRetry") return this.currentRetry;
     if (key === "signal") return this.signal();
     if (key === "_scope") return this._scope;
-    return Reflect.get(target, key);
+    // The view as receiver: a getter defined on a subclass (`get attempt() { return this.currentRetry }`)
+    // then reads the item's own state, not the shared node's.
+    return Reflect.get(target, key, receiver);
   }
 
   /**
@@ -53,10 +55,10 @@ export class ItemView<N extends object> implements ProxyHandler<N> {
     this.own?.dispose();
   }
 
-  set(target: N, key: string | symbol, value: unknown): boolean {
+  set(target: N, key: string | symbol, value: unknown, receiver: unknown): boolean {
     if (key === "currentRetry") this.currentRetry = value as number;
     else if (key === "_scope") this._scope = value as Scope | undefined;
-    else return Reflect.set(target, key, value);
+    else return Reflect.set(target, key, value, receiver);
     return true;
   }
 }

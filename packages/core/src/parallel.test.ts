@@ -323,3 +323,25 @@ describe("batch flows", () => {
     expect(siblingSignals.every((signal) => signal.aborted)).toBe(true);
   });
 });
+
+describe("per-item view", () => {
+  it("getters defined on a subclass read the item's own state", async () => {
+    const seen: string[] = [];
+    class Attempts extends ParallelBatchNode<Shared> {
+      get attempt(): number {
+        return this.currentRetry + 1;
+      }
+      override async prep(): Promise<string[]> {
+        return ["a", "b"];
+      }
+      override async exec(item: string): Promise<string> {
+        await flush();
+        seen.push(`${item}:${this.attempt}:${this.currentRetry + 1}`);
+        if (item === "a" && this.attempt < 3) throw new Error("again");
+        return item;
+      }
+    }
+    await new Attempts({ maxRetries: 3 }).run({});
+    expect(seen.sort()).toEqual(["a:1:1", "a:2:2", "a:3:3", "b:1:1"]);
+  });
+});
