@@ -20,7 +20,7 @@ export interface LimiterTaskContext {
    * then resolves or rejects. Core reports nothing spent for an admitted attempt it refuses to start
    * because its run was cancelled meanwhile.
    */
-  readonly reportUsage?: (actual: LimiterUsage) => void;
+  reportUsage?(actual: LimiterUsage): void;
 }
 
 /** What one attempt really consumed, as reported back to the limiter. */
@@ -29,6 +29,7 @@ export interface LimiterUsage {
   readonly inputTokens?: number;
   readonly outputTokens?: number;
   readonly tokens?: number;
+  readonly [dimension: string]: number | undefined;
 }
 
 /**
