@@ -7,8 +7,10 @@ import { RetryPolicy } from "./retry.js";
 import type { Scope } from "./scope.js";
 import { startTimer } from "./timers.js";
 
-/** Everything an exec needs that does not change between items, computed once per exec call. */
+/** Everything an exec needs that does not change between items or visits. */
 export interface ExecPlan {
+  /** One attempt, no limiter, no timeout: exec runs as pocketflow runs it, with nothing around it. */
+  readonly simple: boolean;
   readonly name: string;
   readonly policy: RetryPolicy;
   readonly timeoutMs: number | undefined;
@@ -30,15 +32,76 @@ interface PlannableNode {
   getName(): string;
 }
 
-/** Reads `maxRetries` and `wait` at run time: pocketflow code may set them after construction. */
+// Plans by options object: every clone a flow makes of a node shares its options, so visits reuse
+// one plan without the node carrying another field.
+const plans = new WeakMap<NodeOptions, ExecPlan>();
+
+/** One attempt, no limiter, no timeout: exec runs as pocketflow runs it, with nothing around it. */
+export function isSimple(node: PlannableNode, options: NodeOptions): boolean {
+  return node.maxRetries === 1 && options.limiter === undefined && options.timeout === undefined;
+}
+
+/**
+ * Reads `maxRetries` and `wait` at run time (pocketflow code may set them after construction), and
+ * builds a new plan only when they or the name changed since the last visit.
+ */
 export function planExec(node: PlannableNode, options: NodeOptions): ExecPlan {
-  return {
-    name: node.getName(),
-    policy: new RetryPolicy({ ...options, maxRetries: node.maxRetries, wait: node.wait }),
+  const cached = plans.get(options);
+  const { maxRetries, wait } = node;
+  const name = node.getName();
+  if (
+    cached &&
+    cached.policy.maxRetries === maxRetries &&
+    cached.policy.wait === wait &&
+    cached.name === name
+  ) {
+    return cached;
+  }
+  const plan: ExecPlan = {
+    simple: isSimple(node, options),
+    name,
+    policy: new RetryPolicy({ ...options, maxRetries, wait }),
     timeoutMs: options.timeout,
     limiter: options.limiter,
     cost: options.cost,
   };
+  plans.set(options, plan);
+  return plan;
+}
+
+/**
+ * How a simple plan runs one item: with the default fallback (which rethrows) the attempt is exec's
+ * own promise and nothing else, so a batch of a million allocates nothing per item beyond what exec
+ * does; a node with a fallback of its own goes through `execOnce`.
+ */
+export function simpleExec(
+  ownFallback: boolean,
+): (target: object, prepRes: unknown, scope: Scope) => Promise<unknown> {
+  return ownFallback ? execOnce : execBare;
+}
+
+function execBare(target: object, prepRes: unknown, scope: Scope): Promise<unknown> {
+  const node = target as AttemptTarget;
+  node.currentRetry = 0;
+  node._scope = scope;
+  return callExec(node, prepRes);
+}
+
+/**
+ * The simple plan's exec: one attempt, then the fallback, with no retry loop, scope or timer
+ * around it, so the drop-in path costs what pocketflow's does.
+ */
+export async function execOnce(target: object, prepRes: unknown, scope: Scope): Promise<unknown> {
+  const node = target as AttemptTarget;
+  node.currentRetry = 0;
+  node._scope = scope;
+  try {
+    return await node.exec(prepRes);
+  } catch (error) {
+    if (scope.aborted) throw scope.reason;
+    node._scope = scope;
+    return await node.execFallback(prepRes, error as Error);
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { type ExecPlan, execWithRetries, planExec } from "./attempt.js";
+import { type ExecPlan, execWithRetries, planExec, simpleExec } from "./attempt.js";
 import { RunContext } from "./context.js";
 import { InvalidArgumentError } from "./errors.js";
 import { Flow } from "./flow.js";
@@ -54,12 +54,26 @@ export function execBatch(
   const source = toItemSource(items as BatchItems<unknown>, node.getName());
   const batchScope = context.scope.child();
   const shared = context.withScope(batchScope);
-  const worker = shape.isolateItems
-    ? (item: unknown, index: number) => {
-        const state = itemView(node, batchScope);
-        return execWithRetries(state.view, item, shared, plan, index, state);
-      }
-    : (item: unknown, index: number) => execWithRetries(node, item, shared, plan, index);
+  let worker: (item: unknown, index: number) => Promise<unknown>;
+  if (plan.simple) {
+    // One attempt and no per-attempt scope: nothing is allocated per item beyond exec's promise
+    // and, for a parallel node, the item's view (its signal is created only if exec reads it).
+    const exec = simpleExec(node.execFallback !== Node.prototype.execFallback);
+    worker = shape.isolateItems
+      ? (item) => {
+          const state = itemView(node, batchScope);
+          return state.track(exec(state.view, item, batchScope));
+        }
+      : (item) => exec(node, item, batchScope);
+  } else if (shape.isolateItems) {
+    // Retries, a timeout or a limiter: each item needs its own currentRetry and signal.
+    worker = (item, index) => {
+      const state = itemView(node, batchScope);
+      return execWithRetries(state.view, item, shared, plan, index, state);
+    };
+  } else {
+    worker = (item, index) => execWithRetries(node, item, shared, plan, index);
+  }
   return runWindow(source, worker, {
     concurrency: shape.concurrency,
     failFast: shape.failFast,

@@ -68,6 +68,25 @@ export class RunContext {
     return span;
   }
 
+  /** Runs `body` inside the span of one node or flow visit: start and end events around it. */
+  async span(
+    kind: "node" | "flow",
+    name: string,
+    body: (span: RunContext) => Promise<Action | undefined>,
+  ): Promise<Action | undefined> {
+    const span = this.enter(kind, name);
+    const startedAt = now();
+    let action: Action | undefined;
+    try {
+      action = await body(span);
+    } catch (error) {
+      span.exit(kind, startedAt, undefined, error);
+      throw error;
+    }
+    span.exit(kind, startedAt, action);
+    return action;
+  }
+
   /** Closes a span opened by `enter`. */
   exit(kind: "node" | "flow", startedAt: number, action: Action | undefined, error?: unknown): void {
     if (!this.sink) return;

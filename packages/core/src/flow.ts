@@ -1,4 +1,4 @@
-import { now, RunContext } from "./context.js";
+import { RunContext } from "./context.js";
 import { InvalidArgumentError, MaxStepsExceededError, SluiceError } from "./errors.js";
 import { BaseNode, isNode } from "./node.js";
 import { checkMaxSteps, type FlowOptions } from "./options.js";
@@ -53,22 +53,18 @@ export class Flow<S = unknown, P extends object = Record<string, unknown>> exten
     return action;
   }
 
-  override async _run(shared: S, context: RunContext = RunContext.root()): Promise<Action | undefined> {
-    const span = context.enter("flow", this.getName());
-    const startedAt = span.observed ? now() : 0;
-    let action: Action | undefined;
-    try {
-      this._scope = span.scope;
-      const prepRes = await this.prep(shared);
-      const lastAction = await this._runBody(shared, prepRes, span);
-      this._scope = span.scope;
-      action = await this.post(shared, prepRes, lastAction);
-    } catch (error) {
-      span.exit("flow", startedAt, undefined, error);
-      throw error;
-    }
-    span.exit("flow", startedAt, action);
-    return action;
+  override _run(shared: S, context: RunContext = RunContext.root()): Promise<Action | undefined> {
+    if (context.observed)
+      return context.span("flow", this.getName(), (span) => this._visitFlow(shared, span));
+    return this._visitFlow(shared, context);
+  }
+
+  private async _visitFlow(shared: S, context: RunContext): Promise<Action | undefined> {
+    this._scope = context.scope;
+    const prepRes = await this.prep(shared);
+    const lastAction = await this._runBody(shared, prepRes, context);
+    this._scope = context.scope;
+    return await this.post(shared, prepRes, lastAction);
   }
 
   /** What runs between prep and post: the graph once here, once per entry in batch flows. */

@@ -21,6 +21,8 @@ export class ItemView<N extends object> implements ProxyHandler<N> {
   _scope: Scope | undefined = undefined;
   /** Created only when exec reads `this.signal` while running directly under the batch. */
   private own: Scope | undefined;
+  /** The item's promise, once exec has returned it. */
+  private pending: Promise<unknown> | undefined;
 
   constructor(
     node: N,
@@ -47,8 +49,26 @@ export class ItemView<N extends object> implements ProxyHandler<N> {
     const scope = this._scope;
     if (scope === undefined) return NEVER_ABORTED;
     if (scope !== this.batchScope) return scope.signal;
-    this.own ??= scope.child();
+    if (this.own === undefined) {
+      this.own = scope.child();
+      if (this.pending) this.releaseWhenSettled(this.pending);
+    }
     return this.own.signal;
+  }
+
+  /**
+   * Hands back the item's promise, arranging for its own signal (if exec asked for one) to be let
+   * go when the item settles: simple plans pay for that only when exec reads `this.signal`.
+   */
+  track<T>(pending: Promise<T>): Promise<T> {
+    this.pending = pending;
+    if (this.own) this.releaseWhenSettled(pending);
+    return pending;
+  }
+
+  private releaseWhenSettled(pending: Promise<unknown>): void {
+    const release = () => this.release();
+    pending.then(release, release);
   }
 
   release(): void {

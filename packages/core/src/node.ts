@@ -1,6 +1,6 @@
 import type { SignalOf } from "./abort-signal.js";
-import { execWithRetries, planExec } from "./attempt.js";
-import { now, RunContext, type RunOptions } from "./context.js";
+import { execOnce, execWithRetries, isSimple, planExec } from "./attempt.js";
+import { RunContext, type RunOptions } from "./context.js";
 import { InvalidArgumentError } from "./errors.js";
 import { getDefaultLogger } from "./logger.js";
 import { checkLimiter, checkTimeout, type NodeOptions, resolveNodeOptions } from "./options.js";
@@ -24,9 +24,11 @@ export function isNode(value: unknown): value is BaseNode<any, any> {
 export class BaseNode<S = unknown, P extends object = Record<string, unknown>> {
   protected _params: P = {} as P;
   protected _successors: Map<Action, BaseNode<any, any>> = new Map();
-  protected _name: string | undefined;
+  // Declared, not initialised: a node carries these only once set, so the clone a flow makes on
+  // every visit copies as few fields as pocketflow's does.
+  declare protected _name: string | undefined;
   /** The cancellation scope of whatever runs now; read it through `signal`. */
-  protected _scope: Scope | undefined;
+  declare protected _scope: Scope | undefined;
 
   constructor(options?: { readonly name?: string }) {
     if (options?.name !== undefined) this.setName(options.name);
@@ -57,24 +59,21 @@ export class BaseNode<S = unknown, P extends object = Record<string, unknown>> {
   }
 
   /** One visit: prep, exec, post. Flows call this; `context` is internal to Sluice. */
-  async _run(shared: S, context: RunContext = RunContext.root()): Promise<Action | undefined> {
-    const span = context.enter("node", this.getName());
-    const startedAt = span.observed ? now() : 0;
-    let action: Action | undefined;
-    try {
-      this._scope = span.scope;
-      const prepRes = await this.prep(shared);
-      span.scope.throwIfAborted();
-      const execRes = await this._exec(prepRes, span);
-      span.scope.throwIfAborted();
-      this._scope = span.scope;
-      action = await this.post(shared, prepRes, execRes);
-    } catch (error) {
-      span.exit("node", startedAt, undefined, error);
-      throw error;
-    }
-    span.exit("node", startedAt, action);
-    return action;
+  _run(shared: S, context: RunContext = RunContext.root()): Promise<Action | undefined> {
+    // Span bookkeeping only when someone listens: the drop-in path pays for nothing it does not use.
+    if (context.observed) return context.span("node", this.getName(), (span) => this._visit(shared, span));
+    return this._visit(shared, context);
+  }
+
+  private async _visit(shared: S, context: RunContext): Promise<Action | undefined> {
+    const scope = context.scope;
+    this._scope = scope;
+    const prepRes = await this.prep(shared);
+    scope.throwIfAborted();
+    const execRes = await this._exec(prepRes, context);
+    scope.throwIfAborted();
+    this._scope = scope;
+    return await this.post(shared, prepRes, execRes);
   }
 
   /**
@@ -117,7 +116,10 @@ export class BaseNode<S = unknown, P extends object = Record<string, unknown>> {
     if (this._successors.has(action)) {
       getDefaultLogger()?.warn(`Overwriting successor for action '${action}'`);
     }
-    this._successors.set(action, node);
+    // Copy on write: clones share the map they were made with, so a clone per visit costs no copy.
+    const successors = new Map(this._successors);
+    successors.set(action, node);
+    this._successors = successors;
     return this;
   }
 
@@ -138,8 +140,7 @@ export class BaseNode<S = unknown, P extends object = Record<string, unknown>> {
     const copy = Object.create(Object.getPrototypeOf(this)) as this;
     Object.assign(copy, this);
     copy._params = { ...this._params };
-    copy._successors = new Map(this._successors);
-    copy._scope = undefined;
+    if (copy._scope !== undefined) copy._scope = undefined;
     return copy;
   }
 
@@ -193,7 +194,9 @@ export class Node<S = unknown, P extends object = Record<string, unknown>> exten
     throw error;
   }
 
-  override async _exec(prepRes: unknown, context: RunContext = RunContext.root()): Promise<unknown> {
+  // Not async: the promise of execOnce is returned as is, one wrapper fewer per visit.
+  override _exec(prepRes: unknown, context: RunContext = RunContext.root()): Promise<unknown> {
+    if (isSimple(this, this._options)) return execOnce(this, prepRes, context.scope);
     return execWithRetries(this, prepRes, context, planExec(this, this._options), undefined);
   }
 }

@@ -77,6 +77,9 @@ export function runWindow<T, R>(
       results[index] = { status: "rejected", reason };
       pump();
     };
+    // Under fail-fast a rejection needs no index: one handler serves every item, so an uncapped
+    // batch of a million holds one closure per item rather than two.
+    const onFailFast = (reason: unknown) => onRejected(-1, reason);
 
     const start = (item: T) => {
       const index = started++;
@@ -89,7 +92,7 @@ export function runWindow<T, R>(
       }
       pending.then(
         (value) => onFulfilled(index, value),
-        (reason) => onRejected(index, reason),
+        failFast ? onFailFast : (reason) => onRejected(index, reason),
       );
       report?.();
     };
