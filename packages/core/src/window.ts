@@ -1,4 +1,5 @@
 import type { ItemSource } from "./items.js";
+import { ResultSlots } from "./results.js";
 import type { Scope } from "./scope.js";
 import type { Settled } from "./types.js";
 
@@ -31,7 +32,7 @@ export function runWindow<T, R>(
 ): Promise<R[] | Settled<R>[]> {
   const { concurrency, failFast, scope, onProgress } = options;
   const { iterator, isAsync, total } = source;
-  const results: (R | Settled<R>)[] = [];
+  const results = new ResultSlots<R | Settled<R>>(total);
 
   return new Promise((resolve, reject) => {
     let started = 0;
@@ -56,7 +57,7 @@ export function runWindow<T, R>(
         if (!exhausted) closeQuietly(iterator);
         reject(error);
       } else {
-        resolve(results as R[] | Settled<R>[]);
+        resolve(results.toArray(started) as R[] | Settled<R>[]);
       }
     };
     const stopListening = scope.onAbort((reason) => finish(reason, true));
@@ -64,7 +65,7 @@ export function runWindow<T, R>(
     const onFulfilled = (index: number, value: R) => {
       inFlight--;
       done++;
-      results[index] = failFast ? value : { status: "fulfilled", value };
+      results.set(index, failFast ? value : { status: "fulfilled", value });
       report?.();
       pump();
     };
@@ -74,7 +75,7 @@ export function runWindow<T, R>(
       failed++;
       report?.();
       if (failFast) return finish(reason, true);
-      results[index] = { status: "rejected", reason };
+      results.set(index, { status: "rejected", reason });
       pump();
     };
     // Under fail-fast a rejection needs no index: one handler serves every item, so an uncapped
