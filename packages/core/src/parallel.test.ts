@@ -345,3 +345,43 @@ describe("per-item view", () => {
     expect(seen.sort()).toEqual(["a:1:1", "a:2:2", "a:3:3", "b:1:1"]);
   });
 });
+
+describe("results", () => {
+  class Double extends ParallelBatchNode<Shared> {
+    override async prep(shared: Shared): Promise<unknown> {
+      return shared.items;
+    }
+    override async exec(item: number): Promise<number> {
+      return item * 2;
+    }
+    override async post(shared: Shared, _items: unknown, results: unknown[]): Promise<undefined> {
+      shared.results = results;
+    }
+  }
+
+  it("keep input order across many chunks of a generator's items", async () => {
+    const count = 70_000; // more than two of the 32,768-slot chunks
+    const shared: Shared = {
+      items: (function* () {
+        for (let index = 0; index < count; index++) yield index;
+      })(),
+    };
+    await new Double({ concurrency: 7 }).run(shared);
+    expect(shared.results).toHaveLength(count);
+    expect((shared.results as number[]).every((value, index) => value === index * 2)).toBe(true);
+  });
+
+  it("have one slot per item actually yielded, even when the source's length said more", async () => {
+    const liar = {
+      length: 10,
+      *[Symbol.iterator]() {
+        yield 1;
+        yield 2;
+        yield 3;
+      },
+    };
+    const shared: Shared = { items: liar };
+    await new Double().run(shared);
+    expect(shared.results).toEqual([2, 4, 6]);
+  });
+});
