@@ -1,6 +1,7 @@
 import type { SignalOf } from "./abort-signal.js";
 import type { RunContext } from "./context.js";
 import { ExecTimeoutError } from "./errors.js";
+import { itemView } from "./item-view.js";
 import type { Limiter, LimiterCost, LimiterTaskContext } from "./limiter.js";
 import type { NodeOptions } from "./options.js";
 import { RetryPolicy } from "./retry.js";
@@ -70,21 +71,36 @@ export function planExec(node: PlannableNode, options: NodeOptions): ExecPlan {
 }
 
 /**
- * How a simple plan runs one item: with the default fallback (which rethrows) the attempt is exec's
- * own promise and nothing else, so a batch of a million allocates nothing per item beyond what exec
- * does; a node with a fallback of its own goes through `execOnce`.
+ * The per-item worker of a simple plan. With the default fallback (which rethrows) an item costs
+ * exec's own promise and, for a parallel node, the item's view; a node with a fallback of its own
+ * goes through `execOnce`.
  */
-export function simpleExec(
-  ownFallback: boolean,
-): (target: object, prepRes: unknown, scope: Scope) => Promise<unknown> {
-  return ownFallback ? execOnce : execBare;
+export function simpleWorker(
+  node: object,
+  batchScope: Scope,
+  options: { readonly ownFallback: boolean; readonly isolateItems: boolean },
+): (item: unknown) => Promise<unknown> {
+  const target = node as AttemptTarget;
+  target.currentRetry = 0;
+  target._scope = batchScope;
+  const { ownFallback, isolateItems } = options;
+  if (!isolateItems) {
+    return ownFallback ? (item) => execOnce(target, item, batchScope) : (item) => callExec(target, item);
+  }
+  return (item) => {
+    const state = itemView(node, batchScope, batchScope);
+    const view = state.view as AttemptTarget;
+    // exec is looked up on the node, not through the view's trap, and runs with the view as `this`.
+    return state.track(ownFallback ? execOnce(view, item, batchScope) : callExecAs(target, view, item));
+  };
 }
 
-function execBare(target: object, prepRes: unknown, scope: Scope): Promise<unknown> {
-  const node = target as AttemptTarget;
-  node.currentRetry = 0;
-  node._scope = scope;
-  return callExec(node, prepRes);
+function callExecAs(node: AttemptTarget, view: AttemptTarget, prepRes: unknown): Promise<unknown> {
+  try {
+    return Promise.resolve(node.exec.call(view, prepRes));
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { type ExecPlan, execWithRetries, planExec, simpleExec } from "./attempt.js";
+import { type ExecPlan, execWithRetries, planExec, simpleWorker } from "./attempt.js";
 import { RunContext } from "./context.js";
 import { InvalidArgumentError } from "./errors.js";
 import { Flow } from "./flow.js";
@@ -58,13 +58,8 @@ export function execBatch(
   if (plan.simple) {
     // One attempt and no per-attempt scope: nothing is allocated per item beyond exec's promise
     // and, for a parallel node, the item's view (its signal is created only if exec reads it).
-    const exec = simpleExec(node.execFallback !== Node.prototype.execFallback);
-    worker = shape.isolateItems
-      ? (item) => {
-          const state = itemView(node, batchScope);
-          return state.track(exec(state.view, item, batchScope));
-        }
-      : (item) => exec(node, item, batchScope);
+    const ownFallback = node.execFallback !== Node.prototype.execFallback;
+    worker = simpleWorker(node, batchScope, { ownFallback, isolateItems: shape.isolateItems });
   } else if (shape.isolateItems) {
     // Retries, a timeout or a limiter: each item needs its own currentRetry and signal.
     worker = (item, index) => {

@@ -11,8 +11,10 @@ import { NEVER_ABORTED, type Scope } from "./scope.js";
  * The cost: exec and execFallback of a parallel node cannot use JavaScript `#private` fields (TypeScript
  * `private` members are fine).
  */
-export function itemView<N extends object>(node: N, batchScope: Scope): ItemView<N> {
-  return new ItemView(node, batchScope);
+export function itemView<N extends object>(node: N, batchScope: Scope, scope?: Scope): ItemView<N> {
+  const view = new ItemView(node, batchScope);
+  if (scope) view._scope = scope;
+  return view;
 }
 
 export class ItemView<N extends object> implements ProxyHandler<N> {
