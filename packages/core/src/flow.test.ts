@@ -29,3 +29,38 @@ describe("endless-loop guard", () => {
     expect(shared.n).toBe(20_000);
   });
 });
+
+describe("visits", () => {
+  it("set the flow's params on a copy: the original node's params and fields stay as they were", async () => {
+    const seen: unknown[] = [];
+    class Reads extends Node<unknown, { id?: string }> {
+      visits = 0;
+      override async exec(): Promise<void> {
+        this.visits++;
+        seen.push(this._params.id);
+      }
+      params(): { id?: string } {
+        return this._params;
+      }
+    }
+    const node = new Reads();
+    const before = node.params();
+    await new Flow(node).setParams({ id: "a" }).run({});
+    expect(seen).toEqual(["a"]);
+    expect(node.params()).toBe(before);
+    expect(before).toEqual({});
+    expect(node.visits).toBe(0);
+  });
+
+  it("go through a clone() that a subclass overrides", async () => {
+    const cloned: string[] = [];
+    class Custom extends Node {
+      override clone(): this {
+        cloned.push("custom");
+        return super.clone();
+      }
+    }
+    await new Flow(new Custom()).run({});
+    expect(cloned).toEqual(["custom"]);
+  });
+});

@@ -31,7 +31,7 @@ export class Flow<S = unknown, P extends object = Record<string, unknown>> exten
     context: RunContext = RunContext.root(),
   ): Promise<Action | undefined> {
     const runParams = params ?? this._params;
-    let current: BaseNode<any, any> | undefined = this.start.clone();
+    let current: BaseNode<any, any> | undefined = this.start._visitCopy();
     let action: Action | undefined;
     let steps = 0;
     while (current) {
@@ -48,7 +48,7 @@ export class Flow<S = unknown, P extends object = Record<string, unknown>> exten
       action = await current._run(shared, context);
       const next = current.getNextNode(action);
       if (next === undefined) warnIfUnhandled(current, action, context);
-      current = next?.clone();
+      current = next?._visitCopy();
     }
     return action;
   }

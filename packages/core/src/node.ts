@@ -137,9 +137,23 @@ export class BaseNode<S = unknown, P extends object = Record<string, unknown>> {
    * Flows clone every node they visit so per-visit state does not leak between visits.
    */
   clone(): this {
+    const copy = this._copy();
+    copy._params = { ...this._params };
+    return copy;
+  }
+
+  /**
+   * The copy a flow runs on each visit. The flow replaces the params at once with `setParams`, so
+   * unless a subclass overrides `clone()` or `setParams()` this skips the params copy `clone()` makes.
+   */
+  _visitCopy(): this {
+    const plain = this.clone === BaseNode.prototype.clone && this.setParams === BaseNode.prototype.setParams;
+    return plain ? this._copy() : this.clone();
+  }
+
+  private _copy(): this {
     const copy = Object.create(Object.getPrototypeOf(this)) as this;
     Object.assign(copy, this);
-    copy._params = { ...this._params };
     if (copy._scope !== undefined) copy._scope = undefined;
     return copy;
   }
