@@ -103,9 +103,14 @@ describe("benchmarks in smoke mode", () => {
       const requests = bounds.find((bound) => bound.workload === run.workload)!.requests;
       expect(result.succeeded + result.failed + result.unfinished, label).toBe(requests);
       expect(run.emulator.requests, label).toBeGreaterThanOrEqual(result.succeeded);
-      expect(run.emulator.admitted, label).toBe(result.succeeded);
+      // Every admitted request succeeded, or was still in flight when the smoke deadline cut the run.
+      expect(run.emulator.admitted, label).toBeGreaterThanOrEqual(result.succeeded);
+      expect(run.emulator.admitted, label).toBeLessThanOrEqual(result.succeeded + result.unfinished);
+      if (result.unfinished === 0) expect(run.emulator.admitted, label).toBe(result.succeeded);
     }
-  });
+    // Thirty child processes, each a few seconds of compressed emulator time at most (a 6 s
+    // deadline): about a minute on a 2-core machine under a load of 15, so the limit leaves room.
+  }, 300_000);
 
   it("app: the summarizer CLI runs against the emulator and its report is read", async () => {
     const report = await smoke("app");
