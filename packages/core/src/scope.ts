@@ -25,12 +25,13 @@ export class Scope {
 
   /**
    * A scope that follows `signal` (if any). Call `dispose()` when the run is over. Nothing but the
-   * caller's signal aborts a root scope, so its `signal` is the caller's own (or NEVER_ABORTED): a
-   * run allocates no AbortController of its own, however many runs share one long-lived signal.
+   * caller's signal aborts a root scope, so its `signal` is the caller's own: a run allocates no
+   * AbortController of its own, however many runs share one long-lived signal. Without one, the
+   * run's signal is created when first read, and dies with the run (listeners left on it included).
    */
   static root(signal?: SignalOf): Scope {
     const scope = new Scope(undefined);
-    scope.external = signal ?? NEVER_ABORTED;
+    scope.external = signal;
     if (signal) {
       if (signal.aborted) scope.abort(signal.reason);
       else {
