@@ -369,6 +369,67 @@ describe("shared signals", () => {
     expect(warnings).not.toContain("MaxListenersExceededWarning");
     await clock.runAll();
   });
+
+  it("never starts a later job of a shared signal while the abort walks the queue", async () => {
+    const { clock, throttle } = virtualThrottle({ inputTokensPerMinute: 60_000 });
+    await throttle.run(async () => {}, { cost: { inputTokens: 1_000 } }); // empties the bucket
+    const controller = new AbortController();
+    const started: string[] = [];
+    const job = (name: string, inputTokens: number) =>
+      outcome(
+        throttle.run(
+          async ({ signal }) => {
+            started.push(`${name}${signal.aborted ? " (aborted)" : ""}`);
+          },
+          { cost: { inputTokens }, signal: controller.signal },
+        ),
+      );
+    const runs = [job("large", 1_000), job("small", 1)];
+    await clock.advance(50);
+    expect(started).toEqual([]);
+    const reason = new Error("batch cancelled");
+    controller.abort(reason);
+    expect(await Promise.all(runs)).toEqual([
+      { ok: false, error: reason },
+      { ok: false, error: reason },
+    ]);
+    await clock.advance(5_000);
+    expect(started).toEqual([]);
+    expect(throttle.stats()).toMatchObject({ attempts: 1, aborted: 2, queued: 0, running: 0 });
+    expect(throttle.stats().admitted.inputTokens).toBe(1_000);
+  });
+
+  it("holds 10,000 queued jobs on one signal with one listener and no warning", async () => {
+    const { clock, throttle } = virtualThrottle({ concurrency: 1 });
+    const controller = new AbortController();
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on("warning", onWarning);
+    const gate = deferred();
+    const runs = Array.from({ length: 10_000 }, () =>
+      outcome(
+        throttle.run(
+          async ({ signal }) => {
+            expect(signal.aborted).toBe(false);
+            await gate.promise;
+          },
+          { signal: controller.signal },
+        ),
+      ),
+    );
+    await flush();
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(1);
+    controller.abort(new Error("stop"));
+    gate.resolve();
+    const results = await Promise.all(runs);
+    expect(results.filter((result) => result.ok)).toHaveLength(0);
+    expect(throttle.stats()).toMatchObject({ attempts: 1, aborted: 10_000 });
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
+    await flush();
+    process.off("warning", onWarning);
+    expect(warnings).not.toContain("MaxListenersExceededWarning");
+    await clock.runAll();
+  });
 });
 
 describe("deadlines", () => {

@@ -106,7 +106,7 @@ export class Throttle {
   private readonly ramp = new RampGovernor();
   private readonly retryBudget: RetryBudget | undefined;
   private readonly emitter = new Emitter();
-  private readonly abortWatch = new AbortWatch<Job>((job) => this.abortJob(job));
+  private readonly abortWatch = new AbortWatch<Job>((jobs) => this.abortJobs(jobs));
   /** By slot: whether the bucket's shape came from headers. */
   private readonly learned: boolean[];
   private readonly admittedTotals: Float64Array;
@@ -318,19 +318,21 @@ export class Throttle {
 
   // --- callbacks ---------------------------------------------------------------------------------
 
-  /** A job's signal fired. */
-  private abortJob(job: Job): void {
-    if (job.state === QUEUED) {
-      this.queue.remove(job);
-      this.deadlines.delete(job);
-    } else if (job.state === DELAYED) {
-      this.delayed.delete(job);
-    } else {
-      // Running: the task sees its signal fire; the slot is held until the task settles.
-      return;
+  /** A signal fired: every waiting job of it leaves before admission runs again. */
+  private abortJobs(jobs: readonly Job[]): void {
+    for (const job of jobs) {
+      if (job.state === QUEUED) {
+        this.queue.remove(job);
+        this.deadlines.delete(job);
+      } else if (job.state === DELAYED) {
+        this.delayed.delete(job);
+      } else {
+        // Running: the task sees its signal fire; the slot is held until the task settles.
+        continue;
+      }
+      this.counts.aborted++;
+      this.finish(job, false, job.signal!.reason);
     }
-    this.counts.aborted++;
-    this.finish(job, false, job.signal!.reason);
     this.drain();
     this.checkIdle();
   }
@@ -387,6 +389,11 @@ export class Throttle {
         break;
       }
       const head = queue.select(now)!;
+      if (head.signal?.aborted) {
+        // Its abort listener has not run yet (another listener of the signal re-entered the throttle).
+        this.dropAborted(head);
+        continue;
+      }
       const tooLarge = this.exceededLimit(head.amounts);
       if (tooLarge !== undefined) {
         // A limit learned or lowered since the job was queued: it can never run now.
@@ -427,7 +434,7 @@ export class Throttle {
     const headRequests = head.amounts[REQUESTS]!;
     for (const lane of this.queue.lanes) {
       for (let job = lane.head; job !== undefined; job = job.next) {
-        if (job === head) continue;
+        if (job === head || job.signal?.aborted) continue;
         if (++examined > limit) return;
         if (this.exceededLimit(job.amounts) !== undefined) continue;
         const requests = job.amounts[REQUESTS]!;
@@ -441,6 +448,12 @@ export class Throttle {
         return;
       }
     }
+  }
+
+  private dropAborted(job: Job): void {
+    this.dequeue(job);
+    this.counts.aborted++;
+    this.finish(job, false, job.signal!.reason);
   }
 
   private dequeue(job: Job): void {
