@@ -23,7 +23,16 @@ export interface ProviderFeedback {
    * else the response says (pass it along when the adapter has already told them apart).
    */
   readonly retryable?: boolean;
+  /**
+   * A connection-level failure with no HTTP status: the connection was refused, reset before any
+   * response byte, reset after the request was sent, or the stream was cut mid-answer. Connection
+   * weather is not our load, so these never move the concurrency cap.
+   */
+  readonly transportFailure?: TransportFailure;
 }
+
+/** How a call failed below HTTP (see `ProviderFeedback.transportFailure`). */
+export type TransportFailure = "refused" | "reset_before_response" | "reset_after_request" | "stream_cut";
 
 /** How the throttle reads one piece of feedback. */
 export type FeedbackKind =

@@ -278,7 +278,7 @@ describe("spend caps and quotas", () => {
     const result = await queued;
     expect((result as { error: unknown }).error).toBeInstanceOf(QuotaExhaustedError);
     expect((result as { error: QuotaExhaustedError }).error).toMatchObject({
-      code: "THROTTLE_QUOTA_EXHAUSTED",
+      code: "quota_exceeded",
       retryable: false,
     });
     const refused = await outcome(throttle.run(async () => "refused"));

@@ -86,7 +86,7 @@ describe("admission", () => {
     const error = (result as { error: CostExceedsLimitError }).error;
     expect(error).toBeInstanceOf(CostExceedsLimitError);
     expect(error).toMatchObject({
-      code: "THROTTLE_COST_EXCEEDS_LIMIT",
+      code: "cost_exceeds_limit",
       dimension: "outputTokens",
       limit: 8_000,
     });
@@ -440,7 +440,7 @@ describe("deadlines", () => {
     expect(result.ok).toBe(false);
     const error = (result as { error: DeadlineUnreachableError }).error;
     expect(error).toBeInstanceOf(DeadlineUnreachableError);
-    expect(error.code).toBe("THROTTLE_DEADLINE_UNREACHABLE");
+    expect(error.code).toBe("deadline_unreachable");
     expect(error.earliestStart).toBeCloseTo(5_000);
     await clock.advance(5_000);
     await Promise.all(queued);
@@ -516,7 +516,7 @@ describe("bad input", () => {
       thrown = error;
     }
     expect(thrown).toBeInstanceOf(InvalidArgumentError);
-    expect((thrown as InvalidArgumentError).code).toBe("THROTTLE_INVALID_ARGUMENT");
+    expect((thrown as InvalidArgumentError).code).toBe("invalid_argument");
     expect((thrown as Error).message).toMatch(message);
   });
 
@@ -585,7 +585,7 @@ describe("close", () => {
     const queuedResult = await outcome(queued);
     expect((queuedResult as { error: unknown }).error).toBeInstanceOf(ThrottleClosedError);
     const late = await outcome(throttle.run(async () => "late"));
-    expect((late as { error: ThrottleClosedError }).error.code).toBe("THROTTLE_CLOSED");
+    expect((late as { error: ThrottleClosedError }).error.code).toBe("throttle_closed");
     await flush();
     expect(closed).toBe(false);
     gate.resolve("done");
