@@ -92,17 +92,18 @@ export class Attempts {
           : { attempt: context.attempt, ok, durationMs: duration, error: outcome },
       );
     }
-    if (ok) this.succeeded(job, outcome);
+    if (ok) this.succeeded(job, outcome, now);
     else this.failed(job, outcome, now);
     this.admission.admitWhatFits();
     this.lifecycle.checkIdle();
   }
 
-  private succeeded(job: Job, value: unknown): void {
+  private succeeded(job: Job, value: unknown, now: number): void {
     const state = this.state;
+    state.overload.noteAccepted(now);
     if (state.queue.size > 0) {
       const before = state.concurrency.limit;
-      if (state.concurrency.increase()) {
+      if (state.concurrency.increase(state.overload.pressure(now) === 0)) {
         state.emitter.emit("concurrency", {
           previous: before,
           current: state.concurrency.limit,
@@ -125,6 +126,9 @@ export class Attempts {
     const feedback = feedbackFromError(error);
     const reading =
       feedback === undefined ? undefined : this.reactions.ingest(feedback, now, job, state.running + 1);
+    // Any answer but a capacity refusal shows the provider had room for the call.
+    if (reading?.kind !== "overloaded" && reading?.kind !== "transport_failure")
+      state.overload.noteAccepted(now);
     if (job.signal?.aborted) {
       state.counts.aborted++;
       state.finish(job, false, job.signal.reason);

@@ -67,6 +67,8 @@ export class Reactions {
         this.lifecycle.haltFor(refusalOf(reading, feedback), feedback);
     } else if (kind === "overloaded") {
       state.counts.overloaded++;
+      // Weather (most calls still get through) is retried; only our own load moves the cap.
+      if (state.overload.noteRefused(now) === 0) return reading;
       const before = state.concurrency.limit;
       // Reports not tied to a job are grouped by the typical call duration.
       const holdMs = Math.max(1_000, state.meanTaskMs);
@@ -77,6 +79,9 @@ export class Reactions {
           reason: "overloaded",
         });
       }
+    } else if (kind === "transport_failure") {
+      // Connection weather says nothing about the provider's capacity or our load.
+      state.counts.transportFailures++;
     } else {
       state.counts.serverErrors++;
     }

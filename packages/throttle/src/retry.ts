@@ -97,7 +97,7 @@ export function isRetryableError(error: unknown): boolean {
 
 /** How many retries the throttle may make, relative to the first attempts it ran. */
 export interface RetryBudgetOptions {
-  /** Retries allowed per first attempt, over the window. Default 0.2 (one retry per five jobs). */
+  /** Retries allowed per first attempt, over the window. Default 0.5 (one retry per two jobs). */
   readonly ratio?: number;
   /** Retries always allowed per window, so a quiet throttle can still retry. Default 10. */
   readonly minRetries?: number;
@@ -119,12 +119,12 @@ export class RetryBudget {
   private updatedAt: number;
 
   constructor(options: RetryBudgetOptions, now: number) {
-    this.ratio = options.ratio ?? 0.2;
+    this.ratio = options.ratio ?? 0.5;
     this.minRetries = options.minRetries ?? 10;
     this.windowMs = options.windowMs ?? 60_000;
     if (!(Number.isFinite(this.ratio) && this.ratio >= 0)) {
       throw new ThrottleArgumentError(
-        `retryBudget.ratio must be a finite number, 0 or more (got ${describe(this.ratio)}); 0.2 allows one retry per five jobs.`,
+        `retryBudget.ratio must be a finite number, 0 or more (got ${describe(this.ratio)}); 0.5 allows one retry per two jobs.`,
       );
     }
     if (!(Number.isFinite(this.minRetries) && this.minRetries >= 0)) {

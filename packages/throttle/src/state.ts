@@ -1,4 +1,5 @@
 import { AdaptiveConcurrency } from "./admission/concurrency.js";
+import { OverloadDetector } from "./admission/overload.js";
 import { PriorityLanes } from "./admission/queue.js";
 import { RampGovernor } from "./admission/ramp.js";
 import { AbortWatch } from "./admission/signals.js";
@@ -41,6 +42,7 @@ export class ThrottleState {
   readonly queue: PriorityLanes<Job>;
   readonly concurrency: AdaptiveConcurrency;
   readonly ramp = new RampGovernor();
+  readonly overload: OverloadDetector;
   readonly emitter = new Emitter();
   readonly abortWatch: AbortWatch<Job>;
   readonly admittedTotals: Float64Array;
@@ -82,6 +84,7 @@ export class ThrottleState {
       options.adaptiveConcurrency,
       options.minConcurrency,
     );
+    this.overload = new OverloadDetector(options.clock.now());
     this.abortWatch = new AbortWatch<Job>(onAbort);
     this.admittedTotals = new Float64Array(this.dimensions.size);
     this.chargedTotals = new Float64Array(this.dimensions.size);

@@ -1,7 +1,7 @@
 import type { AbortSignalLike } from "./abort-signal.js";
 import { type Dimensions, describe, type ThrottleCost } from "./cost.js";
 import { ThrottleArgumentError } from "./errors.js";
-import type { ProviderFeedback } from "./feedback.js";
+import { type ProviderFeedback, TRANSPORT_FAILURES } from "./feedback.js";
 import { type RetryOptions, type RetryPolicy, resolveRetry } from "./retry.js";
 
 /** How urgent a job is: a number (higher runs first) or a named lane (high 1, normal 0, low -1). */
@@ -105,8 +105,6 @@ function parseSignal(signal: AbortSignalLike | undefined): AbortSignalLike | und
   }
   return signal;
 }
-
-const TRANSPORT_FAILURES = new Set(["refused", "reset_before_response", "reset_after_request", "stream_cut"]);
 
 /** Checks `observe`'s argument. */
 export function checkFeedback(feedback: ProviderFeedback): void {
