@@ -2,6 +2,7 @@ import type { Admission } from "./admission/admission.js";
 import { REQUESTS, type ThrottleUsage } from "./cost.js";
 import { ThrottleQuotaError } from "./errors.js";
 import { feedbackFromError } from "./feedback.js";
+import type { HeaderSync } from "./header-sync.js";
 import { AttemptContext, type Job, RUNNING } from "./job.js";
 import type { Lifecycle } from "./lifecycle.js";
 import { type Reactions, refusalOf } from "./reactions.js";
@@ -19,6 +20,7 @@ export class Attempts {
     private readonly retries: Retries,
     private readonly reactions: Reactions,
     private readonly lifecycle: Lifecycle,
+    private readonly headerSync: HeaderSync,
   ) {}
 
   /** Runs an admitted job's task; its cost has already been taken from the buckets. */
@@ -39,6 +41,7 @@ export class Attempts {
       }
     }
     state.ramp.noteAdmitted(amounts[REQUESTS]!, now);
+    this.headerSync.noteAdmitted(amounts, now);
     this.retries.noteAttempt(job, now);
     if (state.emitter.has("admit")) {
       state.emitter.emit("admit", {

@@ -29,6 +29,12 @@ export interface ThrottleOptions {
   readonly burstSeconds?: number;
   /** Learn limits from rate-limit headers when none is configured, and adopt lower ones. Default true. */
   readonly learnLimits?: boolean;
+  /**
+   * Spend the headroom the provider's `*-remaining` headers report, beyond the burst: a server that
+   * lets a minute's worth through after a quiet spell says so, and the throttle then uses it. Without
+   * such headers the throttle keeps to the burst. Default true.
+   */
+  readonly spendRemaining?: boolean;
   /** Shrink the concurrency cap on capacity errors (529, 503) and regrow it (AIMD). Default true. */
   readonly adaptiveConcurrency?: boolean;
   /** The floor of the adaptive concurrency cap. Default 1. */
@@ -57,6 +63,7 @@ export interface ResolvedOptions {
   readonly customDimensions: readonly string[];
   readonly burstSeconds: number;
   readonly learnLimits: boolean;
+  readonly spendRemaining: boolean;
   readonly adaptiveConcurrency: boolean;
   readonly minConcurrency: number;
   readonly agingMs: number;
@@ -78,6 +85,7 @@ const KNOWN_OPTIONS = new Set<string>([
   "limits",
   "burstSeconds",
   "learnLimits",
+  "spendRemaining",
   "adaptiveConcurrency",
   "minConcurrency",
   "agingMs",
@@ -183,6 +191,7 @@ export function resolveOptions(options: ThrottleOptions): ResolvedOptions {
     customDimensions,
     burstSeconds,
     learnLimits: flag(options.learnLimits, "learnLimits", true),
+    spendRemaining: flag(options.spendRemaining, "spendRemaining", true),
     adaptiveConcurrency: flag(options.adaptiveConcurrency, "adaptiveConcurrency", true),
     minConcurrency,
     agingMs,

@@ -63,7 +63,14 @@ export class Throttle {
     this.lifecycle = new Lifecycle(state, this.retries, this.deadlines, this.admission);
     this.headerSync = new HeaderSync(state);
     this.reactions = new Reactions(state, this.headerSync, this.deadlines, this.lifecycle);
-    const attempts = new Attempts(state, this.admission, this.retries, this.reactions, this.lifecycle);
+    const attempts = new Attempts(
+      state,
+      this.admission,
+      this.retries,
+      this.reactions,
+      this.lifecycle,
+      this.headerSync,
+    );
   }
 
   /**
