@@ -115,6 +115,8 @@ function faultError(kind: FaultKind, request: MessageRequest, contextWindow: num
     case "connection_reset":
     case "slow":
     case "malformed_json":
+    case "reset_after_answer":
+    case "stream_cut":
       throw new Error(`The ${kind} fault has no error response.`);
   }
 }
