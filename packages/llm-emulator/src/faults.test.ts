@@ -46,6 +46,17 @@ describe("failNext: each fault surfaces as the SDK's typed error", () => {
     expect(emu.stats().rateLimited).toBe(1);
   });
 
+  it("overloaded and server_error carry the rate-limit headers, which show nothing was charged", async () => {
+    emu.failNext("overloaded");
+    emu.failNext("server_error");
+    for (const status of [529, 500]) {
+      const error = await rejectionOf(client.messages.create(messageParams()));
+      expect(error.status).toBe(status);
+      expect(error.headers.get("anthropic-ratelimit-requests-limit")).toBe("1000");
+      expect(error.headers.get("anthropic-ratelimit-requests-remaining")).toBe("1000");
+    }
+  });
+
   it("ramp_limit → RateLimitError with error code ramp_limit_exceeded and a retry-after", async () => {
     emu.failNext("ramp_limit");
     const error = await rejectionOf(client.messages.create(messageParams()));
