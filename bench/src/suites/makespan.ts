@@ -14,7 +14,6 @@ import {
   makeDocuments,
   makespanWorkloads,
   promptFor,
-  TOO_HIGH_FACTOR,
   toldLimits,
 } from "../workloads.js";
 import { boundsTable, faultsTable, resultsTable } from "./makespan-tables.js";
@@ -134,7 +133,7 @@ const CONTENDERS: readonly Contender[] = [
     id: "sluice-default-burst",
     label: "Sluice (default 1 s burst)",
     module: "competitors/sluice",
-    only: ["rpm"],
+    only: ["rpm", "itpm", "otpm"],
     describe: ({ scale }) => `as Sluice, with the default burstSeconds 1`,
   },
 ];

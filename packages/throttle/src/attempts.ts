@@ -32,6 +32,7 @@ export class Attempts {
     job.startedAt = now;
     state.running++;
     state.counts.attempts++;
+    this.headerSync.noteAdmitted(job);
     const amounts = job.amounts;
     for (let slot = 0; slot < amounts.length; slot++) {
       const amount = amounts[slot]!;
@@ -41,7 +42,6 @@ export class Attempts {
       }
     }
     state.ramp.noteAdmitted(amounts[REQUESTS]!, now);
-    this.headerSync.noteAdmitted(amounts, now);
     this.retries.noteAttempt(job, now);
     if (state.emitter.has("admit")) {
       state.emitter.emit("admit", {
@@ -97,6 +97,7 @@ export class Attempts {
     }
     if (ok) this.succeeded(job, outcome, now);
     else this.failed(job, outcome, now);
+    this.headerSync.noteSettled(job);
     this.admission.admitWhatFits();
     this.lifecycle.checkIdle();
   }

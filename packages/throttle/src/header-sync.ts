@@ -1,46 +1,72 @@
 import type { RateLimitHeaders, RateLimitWindow } from "./headers.js";
+import type { Job } from "./job.js";
 import { defaultBurst } from "./options.js";
 import type { ThrottleState } from "./state.js";
 
 /** Anthropic rounds token `remaining` values to the nearest thousand: one may be up to 500 high. */
 const ROUNDING_SLACK = 500;
-/** Admissions this recent may not be counted in a `remaining` yet (in flight to the provider). */
-const MIN_UNCOUNTED_MS = 100;
 
 /**
  * Keeps the buckets in step with the provider's rate-limit headers: a `remaining` below our level
  * lowers it (other processes share the quota), a `remaining` above it raises it (`spendRemaining`:
  * the provider allows a larger burst than the safe one we assumed), a `limit` creates a bucket nobody
- * configured (`learnLimits`) or lowers a configured one.
+ * configured (`learnLimits`) or lowers a configured one. A `remaining` above our burst also widens
+ * the burst to it: the provider has shown its bucket holds that much.
+ *
+ * A `remaining` is stale by the time we read it: attempts we admitted after the one it answers may
+ * not be in it yet. So the raise subtracts everything admitted since the attempt that carried the
+ * headers started (or, for `observe`, since the oldest attempt still running started): never more
+ * than the provider would admit, and exact when the burst matters most, at the start of a batch.
  */
 export class HeaderSync {
   /** By slot: whether the bucket's shape came from headers. */
   readonly learned: boolean[];
-  // Recent admissions, oldest first (a ring that only grows while many start within the window).
-  private admittedAt: number[] = [];
-  private admittedAmounts: (readonly number[])[] = [];
-  private oldest = 0;
+  // Running attempts, oldest first (intrusive, through Job.runPrev/runNext).
+  private oldestRunning: Job | undefined;
+  private newestRunning: Job | undefined;
 
   constructor(private readonly state: ThrottleState) {
     this.learned = state.options.shapes.map(() => false);
   }
 
-  /** Remembers an admission: until the provider has surely counted it, a `remaining` may omit it. */
-  noteAdmitted(amounts: readonly number[], now: number): void {
+  /** An attempt is about to be admitted (before its cost joins the admitted totals). */
+  noteAdmitted(job: Job): void {
     if (!this.state.options.spendRemaining) return;
-    this.prune(now);
-    this.admittedAt.push(now);
-    this.admittedAmounts.push(amounts);
+    job.admittedBefore = Array.from(this.state.admittedTotals);
+    job.runNext = undefined;
+    job.runPrev = this.newestRunning;
+    if (this.newestRunning === undefined) this.oldestRunning = job;
+    else this.newestRunning.runNext = job;
+    this.newestRunning = job;
   }
 
-  apply(headers: RateLimitHeaders, now: number): void {
-    this.window(0, headers.requests, now);
-    this.window(1, headers.inputTokens, now);
-    this.window(2, headers.outputTokens, now);
-    this.window(3, headers.tokens, now);
+  /** An attempt settled (after its feedback was applied). */
+  noteSettled(job: Job): void {
+    if (job.admittedBefore === undefined) return;
+    if (job.runPrev === undefined) this.oldestRunning = job.runNext;
+    else job.runPrev.runNext = job.runNext;
+    if (job.runNext === undefined) this.newestRunning = job.runPrev;
+    else job.runNext.runPrev = job.runPrev;
+    job.runPrev = undefined;
+    job.runNext = undefined;
+    job.admittedBefore = undefined;
   }
 
-  private window(slot: number, window: RateLimitWindow | undefined, now: number): void {
+  /** Applies the headers of a response; `job` is the attempt they answer, when known. */
+  apply(headers: RateLimitHeaders, now: number, job?: Job): void {
+    const since = (job ?? this.oldestRunning)?.admittedBefore;
+    this.window(0, headers.requests, now, since);
+    this.window(1, headers.inputTokens, now, since);
+    this.window(2, headers.outputTokens, now, since);
+    this.window(3, headers.tokens, now, since);
+  }
+
+  private window(
+    slot: number,
+    window: RateLimitWindow | undefined,
+    now: number,
+    since: readonly number[] | undefined,
+  ): void {
     if (window === undefined) return;
     const { store, options } = this.state;
     const current = store.snapshot(slot, now);
@@ -60,35 +86,26 @@ export class HeaderSync {
     }
     const remaining = window.remaining;
     if (remaining === undefined) return;
-    // Other processes draw on the same quota: when the provider saw less left than we did, it is right.
+    // Other processes draw on the same quota: when the provider saw less left than we did, it is
+    // right. (A value rounded to the thousand may be up to 500 low; allowing for that when lowering
+    // let 429s through in the benchmark, so it is taken as sent.)
     store.lowerTo(slot, remaining, now);
-    if (options.spendRemaining && store.raiseTo !== undefined) {
-      // It may also allow more than our burst. Spend that, less what it may not have counted yet.
-      const rounded = slot !== 0 && remaining % 1_000 === 0 ? ROUNDING_SLACK : 0;
-      const headroom = remaining - rounded - this.uncounted(slot, now);
-      if (headroom > 0) store.raiseTo(slot, headroom, now);
-    }
-  }
-
-  /** What we admitted recently in `slot`: the provider may not have counted it in its `remaining`. */
-  private uncounted(slot: number, now: number): number {
-    this.prune(now);
-    let total = 0;
-    for (let index = this.oldest; index < this.admittedAt.length; index++) {
-      total += this.admittedAmounts[index]![slot] ?? 0;
-    }
-    return total;
-  }
-
-  /** Forgets admissions older than the window: a quarter of a typical call, at least 100 ms. */
-  private prune(now: number): void {
-    const horizon = now - Math.max(MIN_UNCOUNTED_MS, this.state.meanTaskMs / 4);
-    const at = this.admittedAt;
-    while (this.oldest < at.length && at[this.oldest]! < horizon) this.oldest++;
-    if (this.oldest > 1_024 && this.oldest * 2 > at.length) {
-      this.admittedAt = at.slice(this.oldest);
-      this.admittedAmounts = this.admittedAmounts.slice(this.oldest);
-      this.oldest = 0;
+    if (!options.spendRemaining || store.raiseTo === undefined) return;
+    // Raise only to the least a rounded value may stand for, less what it may not have counted yet.
+    const rounding = slot !== 0 && remaining > 0 && remaining % 1_000 === 0 ? ROUNDING_SLACK : 0;
+    const atLeast = remaining - rounding;
+    const uncounted = since === undefined ? 0 : this.state.admittedTotals[slot]! - since[slot]!;
+    const headroom = atLeast - uncounted;
+    if (headroom > 0) store.raiseTo(slot, headroom, now);
+    // A provider that reports more left than our burst holds at least that much: our bucket may hold
+    // it too, so time lost to a late timer is made up as the provider's own bucket makes it up.
+    const bucket = store.snapshot(slot, now);
+    if (bucket !== undefined && atLeast > bucket.burst) {
+      const burst = Math.min(atLeast, bucket.perMinute);
+      if (burst > bucket.burst) {
+        store.define(slot, { perMinute: bucket.perMinute, burst }, now);
+        this.announce(slot, bucket.perMinute, burst);
+      }
     }
   }
 

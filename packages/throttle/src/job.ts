@@ -45,6 +45,11 @@ export class Job implements LaneEntry<Job>, Watched<Job> {
   /** The concurrency controller's epoch when the running attempt was admitted. */
   admittedEpoch = 0;
   startedAt = 0;
+  /** While running: neighbours in the list of running attempts, oldest first. */
+  runPrev: Job | undefined = undefined;
+  runNext: Job | undefined = undefined;
+  /** What the throttle had admitted in all, by slot, just before this attempt (see HeaderSync). */
+  admittedBefore: number[] | undefined = undefined;
 
   constructor(
     readonly task: (context: ThrottleTaskContext) => unknown,

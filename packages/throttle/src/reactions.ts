@@ -47,7 +47,7 @@ export class Reactions {
   ingest(feedback: ProviderFeedback, now: number, job: Job | undefined, inFlight: number): FeedbackReading {
     const state = this.state;
     const reading = readFeedback(feedback, now);
-    if (reading.headers !== undefined) this.headerSync.apply(reading.headers, now);
+    if (reading.headers !== undefined) this.headerSync.apply(reading.headers, now, job);
     const kind = reading.kind;
     if (kind === "ok" || kind === "client_error") return reading;
     // The same failure often arrives twice: observed by the caller, then thrown out of the task.
