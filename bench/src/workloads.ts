@@ -1,4 +1,4 @@
-import type { EmulatorOptions } from "@sluice/llm-emulator";
+import type { EmulatorFaults, EmulatorOptions } from "@sluice/llm-emulator";
 
 /**
  * The inputs of every emulator benchmark: deterministic documents of chosen lengths, and the
@@ -172,7 +172,26 @@ export interface MakespanWorkload {
   readonly knowledge: Knowledge;
   /** false: the emulator sends no rate-limit headers and no retry-after (cloud resellers, local servers). */
   readonly rateLimitHeaders: boolean;
+  /** Faults the emulator injects; a faulty workload is measured against its clean twin `cleanOf`. */
+  readonly faults?: EmulatorFaults;
+  /** The id of the clean workload this one repeats with faults: its bound is the one that counts. */
+  readonly cleanOf?: string;
 }
+
+/**
+ * A bad day at the provider (issue 12): 10% of requests answered 529, 3% of connections reset before
+ * the answer, 3% reset after the server answered (charged but lost), 3% cut mid-answer.
+ */
+export const BAD_DAY: Readonly<
+  Required<
+    Pick<EmulatorFaults, "overloadedRate" | "connectionResetRate" | "resetAfterAnswerRate" | "streamCutRate">
+  >
+> = {
+  overloadedRate: 0.1,
+  connectionResetRate: 0.03,
+  resetAfterAnswerRate: 0.03,
+  streamCutRate: 0.03,
+};
 
 /** What every makespan run shares: the time compression, the model's latency, the client concurrency. */
 export interface MakespanScale {
@@ -201,7 +220,7 @@ export function makespanWorkloads(smoke: boolean): { scale: MakespanScale; workl
   // well inside the test's timeout.
   const count = smoke ? 20 : 300;
   const scale: MakespanScale = {
-    timeScale: smoke ? 1_200 : 120,
+    timeScale: timeScaleFromEnvironment() ?? (smoke ? 1_200 : 120),
     latency: { firstTokenMs: 1_000, perOutputTokenMs: 10, jitter: 0.2 },
     concurrency: 16,
     seed: 1,
@@ -221,6 +240,22 @@ export function makespanWorkloads(smoke: boolean): { scale: MakespanScale; workl
   const large: DocumentSpec = { count, minTokens: 1_000, maxTokens: 5_000, seed: 12 };
   const long: DocumentSpec = { count, minTokens: 600, maxTokens: 3_000, seed: 13 };
   const base = { knowledge: "known" as const, rateLimitHeaders: true };
+  const faulty = (
+    id: string,
+    title: string,
+    documents: DocumentSpec,
+    maxTokens: number,
+    bound: MinuteLimits,
+  ) => ({
+    id: `faults-${id}`,
+    title: `${title}, with faults`,
+    documents,
+    maxTokens,
+    limits: bound,
+    ...base,
+    faults: BAD_DAY,
+    cleanOf: id,
+  });
   return {
     scale,
     workloads: [
@@ -248,6 +283,14 @@ export function makespanWorkloads(smoke: boolean): { scale: MakespanScale; workl
         limits: otpm,
         ...base,
       },
+      // The faulty twins retry a fifth of their calls: full runs only, so the smoke test stays short.
+      ...(smoke
+        ? []
+        : [
+            faulty("rpm", "RPM-bound", small, 128, rpm),
+            faulty("itpm", "ITPM-bound", large, 256, itpm),
+            faulty("otpm", "OTPM-bound", long, 2_048, otpm),
+          ]),
       {
         id: "headers",
         title: "ITPM-bound, limits learned from headers only",
@@ -279,6 +322,20 @@ export function makespanWorkloads(smoke: boolean): { scale: MakespanScale; workl
   };
 }
 
+/**
+ * `SLUICE_BENCH_TIME_SCALE` overrides the time compression: on a loaded machine a provider minute of
+ * half a real second leaves the clients' CPU time, not the limits, as the bottleneck.
+ */
+function timeScaleFromEnvironment(): number | undefined {
+  const value = process.env.SLUICE_BENCH_TIME_SCALE;
+  if (value === undefined || value === "") return undefined;
+  const scale = Number(value);
+  if (!(Number.isFinite(scale) && scale >= 1)) {
+    throw new Error(`SLUICE_BENCH_TIME_SCALE must be a number of at least 1 (got "${value}").`);
+  }
+  return scale;
+}
+
 /** The limits a client is configured with under `knowledge`; undefined when it is told nothing. */
 export function toldLimits(workload: MakespanWorkload): MinuteLimits | undefined {
   if (workload.knowledge === "headers") return undefined;
@@ -299,5 +356,6 @@ export function emulatorOptions(workload: MakespanWorkload, scale: MakespanScale
     latency: { ...scale.latency },
     seed: scale.seed,
     rateLimitHeaders: workload.rateLimitHeaders,
+    ...(workload.faults === undefined ? {} : { faults: { ...workload.faults } }),
   };
 }

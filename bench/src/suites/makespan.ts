@@ -2,11 +2,10 @@ import { type EmulatorStats, startEmulator } from "@sluice/llm-emulator";
 import { type Bound, latencyTerms, lowerBound, type PredictedRequest, predictRequests } from "../bound.js";
 import type { CompetitorParams, CompetitorResult } from "../competitors/common.js";
 import { runInChild } from "../harness/child.js";
-import { fixed, integer, percent, seconds } from "../harness/format.js";
+import { seconds } from "../harness/format.js";
 import { type Benchmark, measureBenchmark, type RunOptions } from "../harness/report.js";
 import { inRounds } from "../harness/rounds.js";
 import { ratio, type Summary, summarize } from "../harness/stats.js";
-import type { Table } from "../harness/table.js";
 import {
   emulatorOptions,
   type MakespanScale,
@@ -15,9 +14,9 @@ import {
   makeDocuments,
   makespanWorkloads,
   promptFor,
-  TOO_HIGH_FACTOR,
   toldLimits,
 } from "../workloads.js";
+import { boundsTable, faultsTable, resultsTable } from "./makespan-tables.js";
 
 /** How one contender is set up for a workload; `describe` goes in the table. */
 interface Contender {
@@ -31,7 +30,7 @@ interface Contender {
 }
 
 /** What the parent works out for a workload before running it. */
-interface Setup {
+export interface Setup {
   readonly workload: MakespanWorkload;
   readonly scale: MakespanScale;
   readonly told: MinuteLimits | undefined;
@@ -68,6 +67,8 @@ export interface MakespanSummary {
   readonly makespanMs: Summary;
   /** Bound ÷ median makespan, when every run finished every request; NaN otherwise. */
   readonly ofBound: number;
+  /** Faulty workloads: median makespan ÷ Sluice's median on the clean twin (NaN when unknown). */
+  readonly ofCleanSluice: number;
   readonly rateLimited: Summary;
   readonly attemptsPerRequest: Summary;
   /** Failed or unfinished requests (median over rounds). */
@@ -126,13 +127,13 @@ const CONTENDERS: readonly Contender[] = [
     module: "competitors/sluice",
     burstSeconds: 60,
     describe: ({ scale, told }) =>
-      `Throttle: concurrency ${scale.concurrency}, ${told === undefined ? "limits from headers" : "RPM/ITPM/OTPM as told"}, burst 60 s, 4 attempts; withLimiter`,
+      `Throttle: concurrency ${scale.concurrency}, ${told === undefined ? "limits from headers" : "RPM/ITPM/OTPM as told"}, burst 60 s, 8 attempts; withLimiter`,
   },
   {
     id: "sluice-default-burst",
     label: "Sluice (default 1 s burst)",
     module: "competitors/sluice",
-    only: ["rpm"],
+    only: ["rpm", "itpm", "otpm"],
     describe: ({ scale }) => `as Sluice, with the default burstSeconds 1`,
   },
 ];
@@ -148,7 +149,9 @@ export const makespanBenchmark: Benchmark = {
 async function runMakespan(options: RunOptions) {
   const rounds = options.rounds ?? (options.smoke ? 1 : 3);
   return measureBenchmark(makespanBenchmark, options, rounds, async () => {
-    const { scale, workloads } = makespanWorkloads(options.smoke);
+    const { scale, workloads: all } = makespanWorkloads(options.smoke);
+    // To re-run a few: SLUICE_BENCH_WORKLOADS=rpm,faults-rpm SLUICE_BENCH_CONTENDERS=sluice pnpm bench makespan
+    const workloads = selected(all, process.env.SLUICE_BENCH_WORKLOADS, "workload");
     // A smoke run that has not finished in 6 s reports the rest as unfinished: the smoke test checks
     // accounting, not speed, and must not wait out real-time SDK backoff on a loaded machine.
     const deadlineMs = options.smoke ? 6_000 : 30_000;
@@ -158,8 +161,8 @@ async function runMakespan(options: RunOptions) {
       const setup = prepare(workload, scale);
       setups.push(setup);
       // Variants (`only`) re-run a module the main contenders already cover: smoke runs skip them.
-      const contenders = CONTENDERS.filter((contender) =>
-        contender.only ? !options.smoke && contender.only.includes(workload.id) : true,
+      const contenders = selected(CONTENDERS, process.env.SLUICE_BENCH_CONTENDERS, "contender").filter(
+        (contender) => (contender.only ? !options.smoke && contender.only.includes(workload.id) : true),
       );
       // Smoke children mostly wait (emulated latency, backoff), so more of them overlap.
       const parallel = options.smoke ? 5 : 1;
@@ -183,8 +186,14 @@ async function runMakespan(options: RunOptions) {
     }
     const bounds = setups.map((setup) => boundFor(setup, runs));
     const summaries = summarizeMakespan(setups, bounds, runs);
+    const clean = summaries.filter((summary) => !isFaulty(setups, summary.workload));
+    const faulty = summaries.filter((summary) => isFaulty(setups, summary.workload));
     return {
-      tables: [boundsTable(setups, bounds, scale), resultsTable(setups, summaries, rounds, scale)],
+      tables: [
+        boundsTable(setups, bounds, scale),
+        resultsTable(setups, clean, rounds, scale, labelOf),
+        ...(faulty.length > 0 ? [faultsTable(setups, faulty, rounds, labelOf)] : []),
+      ],
       settings: {
         scale,
         workloads,
@@ -200,6 +209,31 @@ async function runMakespan(options: RunOptions) {
       results: { bounds, summaries, runs },
     };
   });
+}
+
+function isFaulty(setups: readonly Setup[], workload: string): boolean {
+  return setups.some((setup) => setup.workload.id === workload && setup.workload.faults !== undefined);
+}
+
+function labelOf(contender: string): string {
+  return CONTENDERS.find((candidate) => candidate.id === contender)?.label ?? contender;
+}
+
+/** The items whose ids `list` names (comma-separated), or all of them when it is unset. */
+function selected<T extends { readonly id: string }>(
+  items: readonly T[],
+  list: string | undefined,
+  what: string,
+): T[] {
+  if (list === undefined || list.trim() === "") return [...items];
+  const ids = list.split(",").map((id) => id.trim());
+  const unknown = ids.filter((id) => !items.some((item) => item.id === id));
+  if (unknown.length > 0) {
+    throw new Error(
+      `Unknown makespan ${what} ${unknown.join(", ")}; known: ${items.map((item) => item.id).join(", ")}.`,
+    );
+  }
+  return items.filter((item) => ids.includes(item.id));
 }
 
 function prepare(workload: MakespanWorkload, scale: MakespanScale): Setup {
@@ -294,9 +328,10 @@ function boundFor(setup: Setup, runs: readonly MakespanRun[]): WorkloadBound {
   const n = predicted.length;
   const predictedInputTokens = predicted.reduce((sum, request) => sum + request.inputTokens, 0);
   const predictedOutputTokens = predicted.reduce((sum, request) => sum + request.outputTokens, 0);
+  // A faulty workload is held to its clean twin's bound: the work is the same, the faults are not.
+  const boundOf = workload.cleanOf ?? workload.id;
   const complete = runs.find(
-    (run) =>
-      run.workload === workload.id && run.ok && run.result?.succeeded === n && run.emulator.admitted === n,
+    (run) => run.workload === boundOf && run.ok && run.result?.succeeded === n && run.emulator.admitted === n,
   );
   const inputTokens = complete?.emulator.inputTokens ?? predictedInputTokens;
   const outputTokens = complete?.emulator.outputTokens ?? predictedOutputTokens;
@@ -341,12 +376,19 @@ function summarizeMakespan(
       const incomplete = ok.map((run) => run.result!.failed + run.result!.unfinished);
       const makespanMs = summarize(ok.map((run) => run.result!.makespanMs));
       const allComplete = ok.length === mine.length && incomplete.every((count) => count === 0);
+      const cleanOf = setup.workload.cleanOf;
+      const cleanSluice = runs.filter(
+        (run) => run.workload === cleanOf && run.contender === "sluice" && run.ok && run.result !== undefined,
+      );
+      const cleanMedian = summarize(cleanSluice.map((run) => run.result!.makespanMs)).median;
       summaries.push({
         workload: id,
         contender: contender.id,
         configuration: contender.describe(setup),
         makespanMs,
         ofBound: allComplete ? ratio(bound.ms, makespanMs.median) : Number.NaN,
+        ofCleanSluice:
+          cleanOf !== undefined && cleanSluice.length > 0 ? makespanMs.median / cleanMedian : Number.NaN,
         rateLimited: summarize(mine.map((run) => run.emulator.rateLimited)),
         attemptsPerRequest: summarize(mine.map((run) => run.emulator.requests / n)),
         incomplete: summarize(incomplete),
@@ -355,99 +397,4 @@ function summarizeMakespan(
     }
   }
   return summaries;
-}
-
-function describeLimits(limits: MinuteLimits): string {
-  return `${integer(limits.requestsPerMinute)} / ${integer(limits.inputTokensPerMinute)} / ${integer(limits.outputTokensPerMinute)}`;
-}
-
-function boundsTable(
-  setups: readonly Setup[],
-  bounds: readonly WorkloadBound[],
-  scale: MakespanScale,
-): Table {
-  return {
-    title: "Makespan: workloads and their lower bounds",
-    header: [
-      "workload",
-      "limits RPM / ITPM / OTPM",
-      "told to clients",
-      "requests",
-      "input tokens",
-      "output tokens",
-      "lower bound",
-      "limited by",
-    ],
-    numeric: [3, 4, 5, 6],
-    rows: setups.map((setup) => {
-      const bound = bounds.find((candidate) => candidate.workload === setup.workload.id)!;
-      const told =
-        setup.workload.knowledge === "headers"
-          ? "nothing (headers only)"
-          : setup.workload.knowledge === "too-high"
-            ? `${describeLimits(setup.told!)} (×${TOO_HIGH_FACTOR})`
-            : `the limits${setup.workload.rateLimitHeaders ? "" : "; no headers, no retry-after"}`;
-      return [
-        setup.workload.title,
-        describeLimits(setup.workload.limits),
-        told,
-        integer(bound.requests),
-        integer(bound.inputTokens),
-        integer(bound.outputTokens),
-        seconds(bound.bound.ms),
-        bound.bound.limitedBy,
-      ];
-    }),
-    notes: [
-      `Time scale ${scale.timeScale}: a provider minute lasts ${fixed(60 / scale.timeScale, 2)} real seconds. Limits are per provider minute.`,
-      `Latency ${integer(scale.latency.firstTokenMs)} ms to the first token + ${scale.latency.perOutputTokenMs} ms per output token (provider time, ±${scale.latency.jitter * 100}% jitter), divided by the time scale.`,
-      "Token counts are the emulator's ground truth from a run that finished every request (they equal the prediction from the emulator's deterministic summaries).",
-      "Bound = max(Σ latency ÷ concurrency, (n − B_R)/r_R + L_min, (W_in − B_I)/r_I + L_min, (W_out − B_O)/r_O + L_min), with each bucket B a full minute's worth, as the emulator starts.",
-    ],
-  };
-}
-
-function resultsTable(
-  setups: readonly Setup[],
-  summaries: readonly MakespanSummary[],
-  rounds: number,
-  scale: MakespanScale,
-): Table {
-  const rows = summaries.map((summary) => {
-    const setup = setups.find((candidate) => candidate.workload.id === summary.workload)!;
-    const contender = CONTENDERS.find((candidate) => candidate.id === summary.contender)!;
-    const incomplete = summary.incomplete.median;
-    return [
-      setup.workload.id,
-      contender.label,
-      summary.configuration,
-      summary.makespanMs.count === 0 ? `failed (${summary.runsFailed})` : seconds(summary.makespanMs.median),
-      Number.isFinite(summary.ofBound) ? percent(summary.ofBound) : "—",
-      integer(summary.rateLimited.median),
-      fixed(summary.attemptsPerRequest.median, 2),
-      integer(incomplete),
-    ];
-  });
-  return {
-    title: "Makespan: results (medians)",
-    header: [
-      "workload",
-      "client",
-      "configuration",
-      "makespan",
-      "% of bound",
-      "429s",
-      "attempts/request",
-      "failed",
-    ],
-    numeric: [3, 4, 5, 6, 7],
-    rows,
-    notes: [
-      `Median of ${rounds} round(s); each run is a fresh emulator and a fresh client process; clients alternate within each round.`,
-      "% of bound = lower bound ÷ makespan (100% is the fastest possible; higher is better); — when requests failed, since a run that gives up early is not faster.",
-      "429s and attempts come from the emulator's counters (ground truth); failed = requests that still failed after the client's retries, or were unfinished at the deadline.",
-      `Concurrency ${scale.concurrency} for every client but Promise.all. p-queue and bottleneck count requests only: they get the request rate the told limits allow for the workload's mean prompt, with output charged at max_tokens as Anthropic does.`,
-      "Time-based settings of every limiter are in provider time: p-queue's interval and bottleneck's reservoir interval and heartbeat are divided by the time scale, and the Throttle runs on a clock k times faster (with retry-after and reset headers restated in that time). The SDK's own backoff when no retry-after is given (0.5–8 s) cannot be scaled and stays in real time.",
-    ],
-  };
 }

@@ -32,6 +32,8 @@ Faults (rates 0..1)
   --overloaded-rate <r>       529 overloaded_error before admission
   --midstream-rate <r>        SSE overloaded_error after HTTP 200 (streams)
   --reset-rate <r>            connection resets
+  --reset-after-answer-rate <r>  answered and charged, then the connection resets
+  --stream-cut-rate <r>       half the answer, then the connection resets
   --malformed-rate <r>        200 with a malformed body
   --slow-rate <r>             slow responses, delayed by --slow-ms (default 30000)
 Batches and text
@@ -84,6 +86,12 @@ const NUMBER_FLAGS: Record<string, (options: MutableOptions, value: number) => v
   },
   "reset-rate": (o, v) => {
     faults(o).connectionResetRate = v;
+  },
+  "reset-after-answer-rate": (o, v) => {
+    faults(o).resetAfterAnswerRate = v;
+  },
+  "stream-cut-rate": (o, v) => {
+    faults(o).streamCutRate = v;
   },
   "malformed-rate": (o, v) => {
     faults(o).malformedRate = v;

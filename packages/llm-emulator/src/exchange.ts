@@ -144,6 +144,33 @@ export class Exchange {
     this.response.end(payload);
   }
 
+  /**
+   * Starts a response of `text` but sends only its first half, then resets the connection: a body
+   * cut mid-answer, the way a dropped connection looks to the client.
+   */
+  sendTruncated(status: number, contentType: string, text: string, headers: OutgoingHttpHeaders = {}): void {
+    if (!this.open) return;
+    this.#recordStatus(status);
+    const payload = Buffer.from(text, "utf8");
+    this.response.writeHead(status, {
+      ...this.baseHeaders(),
+      ...headers,
+      "content-type": contentType,
+      "content-length": payload.length,
+    });
+    this.response.write(payload.subarray(0, Math.floor(payload.length / 2)));
+    this.cut();
+  }
+
+  /**
+   * Closes the connection mid-response once what was written has gone out (a FIN, not a reset, so
+   * the client reads the partial answer before it fails on the missing end).
+   */
+  cut(): void {
+    this.request.socket.end();
+    this.#controller.abort();
+  }
+
   /** Sends HTTP 200 with SSE headers; then `sendEvent`/`sendData`, and `end`. */
   startStream(headers: OutgoingHttpHeaders = {}): void {
     if (!this.open) return;

@@ -46,6 +46,17 @@ describe("failNext: each fault surfaces as the SDK's typed error", () => {
     expect(emu.stats().rateLimited).toBe(1);
   });
 
+  it("overloaded and server_error carry the rate-limit headers, which show nothing was charged", async () => {
+    emu.failNext("overloaded");
+    emu.failNext("server_error");
+    for (const status of [529, 500]) {
+      const error = await rejectionOf(client.messages.create(messageParams()));
+      expect(error.status).toBe(status);
+      expect(error.headers.get("anthropic-ratelimit-requests-limit")).toBe("1000");
+      expect(error.headers.get("anthropic-ratelimit-requests-remaining")).toBe("1000");
+    }
+  });
+
   it("ramp_limit → RateLimitError with error code ramp_limit_exceeded and a retry-after", async () => {
     emu.failNext("ramp_limit");
     const error = await rejectionOf(client.messages.create(messageParams()));
@@ -68,6 +79,62 @@ describe("failNext: each fault surfaces as the SDK's typed error", () => {
     const error = await rejectionOf(client.messages.create(messageParams()));
     expect(error).toBeInstanceOf(Anthropic.APIConnectionError);
     expect(emu.stats()).toMatchObject({ requests: 1, connectionResets: 1, byStatus: {} });
+  });
+
+  it("reset_after_answer → charged in full, then APIConnectionError: the answer is lost", async () => {
+    emu.failNext("reset_after_answer", { count: 2 });
+    const error = await rejectionOf(client.messages.create(messageParams()));
+    expect(error).toBeInstanceOf(Anthropic.APIConnectionError);
+    const streamed = await rejectionOf(
+      (async () => {
+        for await (const _event of await client.messages.create({ ...messageParams(), stream: true })) {
+          // drain
+        }
+      })(),
+    );
+    expect(streamed).toBeInstanceOf(Error);
+    const stats = emu.stats();
+    expect(stats).toMatchObject({ requests: 2, admitted: 2, resetsAfterAnswer: 2, connectionResets: 0 });
+    // Both were generated and charged: the output of two full answers.
+    const answer = await client.messages.create(messageParams());
+    expect(emu.stats().outputTokens - stats.outputTokens).toBe(answer.usage.output_tokens);
+    expect(stats.outputTokens).toBe(2 * answer.usage.output_tokens);
+  });
+
+  it("stream_cut → half the body or stream, then the connection resets; half the output is charged", async () => {
+    emu.failNext("stream_cut", { count: 2 });
+    const jsonError = await rejectionOf(client.messages.create(messageParams()));
+    expect(jsonError).toBeInstanceOf(Error);
+    expect(jsonError).not.toBeInstanceOf(Anthropic.APIError); // no status: the body never completed
+    let text = "";
+    const streamError = await rejectionOf(
+      (async () => {
+        for await (const event of await client.messages.create({ ...messageParams(), stream: true })) {
+          if (event.type === "content_block_delta" && event.delta.type === "text_delta")
+            text += event.delta.text;
+        }
+      })(),
+    );
+    expect(streamError).toBeInstanceOf(Error);
+    expect(text.length).toBeGreaterThan(0);
+    const stats = emu.stats();
+    expect(stats).toMatchObject({ admitted: 2, streamsCut: 2, byStatus: { 200: 2 } });
+    const answer = await client.messages.create(messageParams());
+    expect(text.length).toBeLessThan(
+      answer.content.map((block) => (block.type === "text" ? block.text : "")).join("").length,
+    );
+    expect(stats.outputTokens).toBe(Math.ceil(answer.usage.output_tokens / 2) + Math.ceil(text.length / 4));
+  });
+
+  it("resetAfterAnswerRate and streamCutRate draw from their own sequence, leaving the others' alone", async () => {
+    emu.configure({ faults: { resetAfterAnswerRate: 1 } });
+    await expect(client.messages.create(messageParams())).rejects.toBeInstanceOf(
+      Anthropic.APIConnectionError,
+    );
+    emu.configure({ faults: { resetAfterAnswerRate: 0, streamCutRate: 1 } });
+    await expect(client.messages.create(messageParams())).rejects.toBeInstanceOf(Error);
+    expect(emu.stats()).toMatchObject({ resetsAfterAnswer: 1, streamsCut: 1 });
+    emu.configure({ faults: { streamCutRate: 0 } });
   });
 
   it("midstream_overloaded → HTTP 200, some text, then an APIError without status of type overloaded_error", async () => {

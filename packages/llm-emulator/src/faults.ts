@@ -27,7 +27,14 @@ export const FAULTS_AFTER_ADMISSION: ReadonlySet<FaultKind> = new Set([
   "midstream_overloaded",
   "malformed_json",
   "slow",
+  "reset_after_answer",
+  "stream_cut",
 ]);
+
+/** Output tokens generated before a `stream_cut` fault cut the answer in half (all of them otherwise). */
+export function cutShare(fault: InjectedFault | undefined, outputTokens: number): number {
+  return fault?.kind === "stream_cut" ? Math.ceil(outputTokens / 2) : outputTokens;
+}
 
 /**
  * Chooses the fault, if any, for each model request: first the `failNext` queue (FIFO, so tests are
@@ -37,10 +44,13 @@ export class FaultInjector {
   readonly #queue: QueuedFault[] = [];
   readonly #rates: () => ResolvedOptions["faults"];
   #random: Random;
+  // The faults added later draw from their own sequence, so the earlier ones keep theirs per seed.
+  #randomAfterAnswer: Random;
 
   constructor(rates: () => ResolvedOptions["faults"], seed: number) {
     this.#rates = rates;
     this.#random = createRandom(hashString("faults", seed));
+    this.#randomAfterAnswer = createRandom(hashString("faults-after-answer", seed));
   }
 
   failNext(kind: FaultKind, options: FailNextOptions = {}): void {
@@ -86,6 +96,7 @@ export class FaultInjector {
   /** Restarts the random fault sequence from `seed`. */
   reseed(seed: number): void {
     this.#random = createRandom(hashString("faults", seed));
+    this.#randomAfterAnswer = createRandom(hashString("faults-after-answer", seed));
   }
 
   #draw(streaming: boolean): InjectedFault | undefined {
@@ -96,11 +107,15 @@ export class FaultInjector {
     const midstream = this.#random();
     const malformed = this.#random();
     const slow = this.#random();
+    const resetAfterAnswer = this.#randomAfterAnswer();
+    const cut = this.#randomAfterAnswer();
     if (reset < rates.connectionResetRate) return { kind: "connection_reset" };
     if (overloaded < rates.overloadedRate) return { kind: "overloaded" };
     if (streaming && midstream < rates.midStreamErrorRate) return { kind: "midstream_overloaded" };
     if (malformed < rates.malformedRate) return { kind: "malformed_json" };
     if (slow < rates.slowRate) return { kind: "slow" };
+    if (resetAfterAnswer < rates.resetAfterAnswerRate) return { kind: "reset_after_answer" };
+    if (cut < rates.streamCutRate) return { kind: "stream_cut" };
     return undefined;
   }
 }

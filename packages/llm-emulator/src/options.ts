@@ -17,6 +17,8 @@ export const FAULT_KINDS = [
   "not_found",
   "slow",
   "insufficient_quota",
+  "reset_after_answer",
+  "stream_cut",
 ] as const;
 
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -59,6 +61,13 @@ export interface EmulatorFaults {
   slowRate?: number | undefined;
   /** The delay of a slow response, in provider ms (divided by `timeScale`). Default 30,000. */
   slowMs?: number | undefined;
+  /**
+   * Share of model requests admitted and answered in full (input and output charged), whose
+   * connection is then reset instead of the response being sent: charged, but lost to the client.
+   */
+  resetAfterAnswerRate?: number | undefined;
+  /** Share of model requests cut mid-answer: half the body or stream is sent, then the connection resets. */
+  streamCutRate?: number | undefined;
 }
 
 export interface EmulatorOptions {
@@ -118,6 +127,8 @@ const BASE: ResolvedOptions = {
     malformedRate: 0,
     slowRate: 0,
     slowMs: 30_000,
+    resetAfterAnswerRate: 0,
+    streamCutRate: 0,
   },
   rateLimitHeaders: true,
   seed: 1,

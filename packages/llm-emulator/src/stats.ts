@@ -18,6 +18,10 @@ export interface EmulatorStats {
   midStreamErrors: number;
   /** Connections destroyed without a response. */
   connectionResets: number;
+  /** Requests answered in full (and charged) whose connection was then reset: `reset_after_answer`. */
+  resetsAfterAnswer: number;
+  /** Responses cut mid-answer by a connection reset: `stream_cut`. */
+  streamsCut: number;
   /** 200 responses with a malformed body. */
   malformed: number;
   /** Model requests open at the server right now (arrived, response not finished). */
@@ -55,6 +59,8 @@ function zero(inFlight = 0, generating = 0): EmulatorStats {
     outputTokens: 0,
     midStreamErrors: 0,
     connectionResets: 0,
+    resetsAfterAnswer: 0,
+    streamsCut: 0,
     malformed: 0,
     inFlight,
     maxConcurrent: inFlight,

@@ -53,9 +53,20 @@ export class TokenBucket {
     return this.level + tolerance(amount) >= this.required(amount);
   }
 
-  /** Adds (refund) or removes (charge) units outside admission. A charge may leave a debt. */
+  /**
+   * Adds (refund) or removes (charge) units outside admission. A charge may leave a debt; a refund
+   * never lifts the level above the burst, or above a level the provider granted beyond it.
+   */
   adjust(delta: number): void {
-    this.level = Math.min(this.burst, this.level + delta);
+    this.level = Math.min(Math.max(this.burst, this.level), this.level + delta);
+  }
+
+  /**
+   * Raises the level to `level` (never lowers it), even above the burst: the provider said it would
+   * admit that much now. Refill stops while the level is above the burst.
+   */
+  raiseTo(level: number): void {
+    if (level > this.level) this.level = Math.min(level, this.maxCost);
   }
 
   /** Changes the limit; the level is kept, except that it never exceeds the new burst. */

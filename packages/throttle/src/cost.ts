@@ -16,8 +16,15 @@ export interface ThrottleCost {
   readonly [dimension: string]: number | undefined;
 }
 
-/** Real usage of one attempt, reported once it is known (totals; a later report replaces an earlier one). */
+/**
+ * Real usage of one attempt, reported once it is known (totals; a later report replaces an earlier
+ * one). A dimension left out keeps its reservation. It may be reported by an attempt that then
+ * fails: `{ requests: 0, inputTokens: 0, outputTokens: 0 }` when nothing reached the provider,
+ * `{ outputTokens: 0 }` when it refused the call and generated nothing.
+ */
 export interface ThrottleUsage {
+  /** Requests the provider counted: 0 when the call never reached it (the request is refunded). */
+  readonly requests?: number;
   readonly inputTokens?: number;
   readonly outputTokens?: number;
   /** Combined tokens; defaults to the reported (or else reserved) input plus output tokens. */

@@ -1,6 +1,6 @@
 /**
- * Base class of every error the throttle makes itself. Match on `code`, which is stable across
- * versions. None of them is worth retrying as is, so each says `retryable: false` (the field core's
+ * Base class of every error the throttle makes itself. Match on `code` (lower_snake_case, the same
+ * code for the same concept across Sluice's packages), which is stable across versions. None of them is worth retrying as is, so each says `retryable: false` (the field core's
  * nodes and @sluice/llm read).
  */
 export class ThrottleError extends Error {
@@ -15,16 +15,21 @@ export class ThrottleError extends Error {
 }
 
 /** An option or argument the throttle cannot work with; the message says which and what to pass. */
-export class InvalidArgumentError extends ThrottleError {
+export class ThrottleArgumentError extends ThrottleError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super("THROTTLE_INVALID_ARGUMENT", message, options);
+    super("invalid_argument", message, options);
   }
 }
+
+/** @deprecated Renamed `ThrottleArgumentError` (core has its own `InvalidArgumentError`); removed in the next minor. */
+export const InvalidArgumentError = ThrottleArgumentError;
+/** @deprecated Renamed `ThrottleArgumentError`. */
+export type InvalidArgumentError = ThrottleArgumentError;
 
 /** A job's cost (or reported usage) names an unknown dimension or holds a value that is not a count. */
 export class InvalidCostError extends ThrottleError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super("THROTTLE_INVALID_COST", message, options);
+    super("invalid_cost", message, options);
   }
 }
 
@@ -39,7 +44,7 @@ export class CostExceedsLimitError extends ThrottleError {
 
   constructor(dimension: string, cost: number, limit: number) {
     super(
-      "THROTTLE_COST_EXCEEDS_LIMIT",
+      "cost_exceeds_limit",
       `This job costs ${cost} ${dimension}, more than the ${limit} the ${dimension} limit can ever admit at ` +
         `once, so it could never run. Split the work (shorter input, lower max_tokens), or raise the ` +
         `limit or its burst if your provider really allows more.`,
@@ -54,7 +59,7 @@ export class CostExceedsLimitError extends ThrottleError {
 export class ThrottleClosedError extends ThrottleError {
   constructor() {
     super(
-      "THROTTLE_CLOSED",
+      "throttle_closed",
       "The throttle was closed, so this job was not run. Create a new Throttle for further work, or " +
         "call close() only once every job has been submitted (close({ drain: true }) lets queued jobs finish).",
     );
@@ -73,7 +78,7 @@ export interface ProviderRefusal {
  * retry-after, `insufficient_quota`, `*_spend_limit_reached`). Retrying cannot help until the account
  * changes, so queued jobs fail with this too until `throttle.resume()` is called.
  */
-export class QuotaExhaustedError extends ThrottleError {
+export class ThrottleQuotaError extends ThrottleError {
   readonly status?: number;
   readonly errorType?: string;
   readonly errorCode?: string;
@@ -81,7 +86,7 @@ export class QuotaExhaustedError extends ThrottleError {
   constructor(refusal: ProviderRefusal, options?: { cause?: unknown }) {
     const what = refusal.errorCode ?? refusal.errorType ?? `HTTP ${refusal.status ?? 429}`;
     super(
-      "THROTTLE_QUOTA_EXHAUSTED",
+      "quota_exceeded",
       `The provider refused work because a spend cap or quota is exhausted (${what}); retrying will not ` +
         "help. Raise the cap or add credit in the provider's console, then call throttle.resume().",
       options,
@@ -100,7 +105,7 @@ export class DeadlineUnreachableError extends ThrottleError {
 
   constructor(deadline: number, earliestStart: number) {
     super(
-      "THROTTLE_DEADLINE_UNREACHABLE",
+      "deadline_unreachable",
       `The job cannot start before its deadline: the earliest possible start is ` +
         `${Math.ceil(earliestStart - deadline)} ms after it, given the work queued ahead and the limits. ` +
         "Give it a later deadline, a higher priority, or a smaller cost.",
@@ -116,10 +121,15 @@ export class DeadlineExceededError extends ThrottleError {
 
   constructor(deadline: number) {
     super(
-      "THROTTLE_DEADLINE_EXCEEDED",
+      "deadline_exceeded",
       "The job's deadline passed while it waited for admission, so it was not started. Give it a later " +
         "deadline or a higher priority, or lower the load on this throttle.",
     );
     this.deadline = deadline;
   }
 }
+
+/** @deprecated Renamed `ThrottleQuotaError` (code `quota_exceeded`, as @sluice/llm's); removed in the next minor. */
+export const QuotaExhaustedError = ThrottleQuotaError;
+/** @deprecated Renamed `ThrottleQuotaError`. */
+export type QuotaExhaustedError = ThrottleQuotaError;

@@ -1,5 +1,5 @@
 import { describe } from "./cost.js";
-import { InvalidArgumentError } from "./errors.js";
+import { ThrottleArgumentError } from "./errors.js";
 
 /** Events a throttle emits; listen with `throttle.on(name, listener)`. */
 export interface ThrottleEvents {
@@ -56,7 +56,9 @@ export class Emitter {
 
   on<K extends ThrottleEventName>(event: K, listener: ThrottleListener<K>): void {
     if (typeof listener !== "function") {
-      throw new InvalidArgumentError(`A "${event}" listener must be a function (got ${describe(listener)}).`);
+      throw new ThrottleArgumentError(
+        `A "${event}" listener must be a function (got ${describe(listener)}).`,
+      );
     }
     const set = this.listeners.get(event) ?? new Set();
     set.add(listener);

@@ -23,7 +23,23 @@ export interface ProviderFeedback {
    * else the response says (pass it along when the adapter has already told them apart).
    */
   readonly retryable?: boolean;
+  /**
+   * A connection-level failure with no HTTP status: the connection was refused, reset before any
+   * response byte, reset after the request was sent, or the stream was cut mid-answer. Connection
+   * weather is not our load, so these never move the concurrency cap.
+   */
+  readonly transportFailure?: TransportFailure;
 }
+
+/** How a call failed below HTTP (see `ProviderFeedback.transportFailure`). */
+export type TransportFailure = "refused" | "reset_before_response" | "reset_after_request" | "stream_cut";
+
+export const TRANSPORT_FAILURES: ReadonlySet<TransportFailure> = new Set<TransportFailure>([
+  "refused",
+  "reset_before_response",
+  "reset_after_request",
+  "stream_cut",
+]);
 
 /** How the throttle reads one piece of feedback. */
 export type FeedbackKind =
@@ -39,6 +55,8 @@ export type FeedbackKind =
   | "overloaded"
   /** Another server-side failure (5xx, timeouts). */
   | "server_error"
+  /** A connection-level failure (`transportFailure`, no status): counted, the cap does not move. */
+  | "transport_failure"
   /** A client-side failure (4xx other than 429). */
   | "client_error";
 
@@ -88,7 +106,10 @@ export function readFeedback(feedback: ProviderFeedback, now: number): FeedbackR
     typeof ownRetryAfter === "number" && Number.isFinite(ownRetryAfter) && ownRetryAfter >= 0
       ? ownRetryAfter
       : headers?.retryAfterMs;
-  const kind = classify(feedback.status, errorType, errorCode, retryAfterMs, headers, feedback.retryable);
+  const kind =
+    feedback.transportFailure !== undefined && feedback.status === undefined
+      ? "transport_failure"
+      : classify(feedback.status, errorType, errorCode, retryAfterMs, headers, feedback.retryable);
   return { kind, retryAfterMs, headers, errorType, errorCode };
 }
 
@@ -175,7 +196,11 @@ export function feedbackFromError(error: unknown): ProviderFeedback | undefined 
   const retryAfterMs = typeof source.retryAfterMs === "number" ? source.retryAfterMs : undefined;
   const errorType = typeof source.errorType === "string" ? source.errorType : undefined;
   const errorCode = typeof source.errorCode === "string" ? source.errorCode : undefined;
+  const transportFailure = TRANSPORT_FAILURES.has(source.transportFailure as TransportFailure)
+    ? (source.transportFailure as TransportFailure)
+    : undefined;
   if (
+    transportFailure === undefined &&
     status === undefined &&
     headers === undefined &&
     retryAfterMs === undefined &&
@@ -187,5 +212,14 @@ export function feedbackFromError(error: unknown): ProviderFeedback | undefined 
   const retryable = typeof source.retryable === "boolean" ? source.retryable : undefined;
   // The provider SDKs keep the parsed error body in `error`; it names the type and code.
   const body = errorType === undefined || errorCode === undefined ? source.error : undefined;
-  return { status, headers, retryAfterMs, errorType, errorCode, retryable, body };
+  return {
+    status,
+    headers,
+    retryAfterMs,
+    errorType,
+    errorCode,
+    retryable,
+    body,
+    ...(transportFailure === undefined ? {} : { transportFailure }),
+  };
 }

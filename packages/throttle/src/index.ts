@@ -1,3 +1,4 @@
+export type { AbortSignalLike, AbortSignalShape } from "./abort-signal.js";
 export { type Clock, ManualClock, systemClock } from "./clock.js";
 export {
   STANDARD_DIMENSIONS,
@@ -13,8 +14,10 @@ export {
   InvalidCostError,
   type ProviderRefusal,
   QuotaExhaustedError,
+  ThrottleArgumentError,
   ThrottleClosedError,
   ThrottleError,
+  ThrottleQuotaError,
 } from "./errors.js";
 export type { PauseReason, ThrottleEventName, ThrottleEvents, ThrottleListener } from "./events.js";
 export {
@@ -23,6 +26,7 @@ export {
   feedbackFromError,
   type ProviderFeedback,
   readFeedback,
+  type TransportFailure,
 } from "./feedback.js";
 export {
   type HeadersLike,

@@ -1,3 +1,4 @@
+import type { AbortSignalLike } from "./abort-signal.js";
 import type { Lane, LaneEntry } from "./admission/queue.js";
 import type { Watched } from "./admission/signals.js";
 import type { ThrottleUsage } from "./cost.js";
@@ -6,7 +7,7 @@ import type { RetryPolicy } from "./retry.js";
 /** What a task receives when its attempt is admitted. */
 export interface ThrottleTaskContext {
   /** Fires when the job is cancelled through its `signal`; pass it on to the HTTP call. */
-  readonly signal: AbortSignal;
+  readonly signal: AbortSignalLike;
   /** This attempt's number, from 1 (retries owned by the throttle count up). */
   readonly attempt: number;
   /**
@@ -44,12 +45,17 @@ export class Job implements LaneEntry<Job>, Watched<Job> {
   /** The concurrency controller's epoch when the running attempt was admitted. */
   admittedEpoch = 0;
   startedAt = 0;
+  /** While running: neighbours in the list of running attempts, oldest first. */
+  runPrev: Job | undefined = undefined;
+  runNext: Job | undefined = undefined;
+  /** What the throttle had admitted in all, by slot, just before this attempt (see HeaderSync). */
+  admittedBefore: number[] | undefined = undefined;
 
   constructor(
     readonly task: (context: ThrottleTaskContext) => unknown,
     readonly resolve: (value: any) => void,
     readonly reject: (reason: unknown) => void,
-    readonly signal: AbortSignal | undefined,
+    readonly signal: AbortSignalLike | undefined,
     readonly priority: number,
     readonly deadline: number,
     readonly retry: RetryPolicy | undefined,
@@ -65,7 +71,7 @@ export class AttemptContext implements ThrottleTaskContext {
   /** What this attempt holds in each slot now; shared with the job until the first report. */
   charged: readonly number[];
   ownsCharged = false;
-  private ownSignal: AbortSignal | undefined;
+  private ownSignal: AbortSignalLike | undefined;
 
   constructor(
     readonly job: Job,
@@ -77,10 +83,10 @@ export class AttemptContext implements ThrottleTaskContext {
     this.reportUsage = (actual) => reconcile(this, actual);
   }
 
-  get signal(): AbortSignal {
+  get signal(): AbortSignalLike {
     // Created only when asked for: a job without a signal of its own is never cancelled.
     if (this.job.signal !== undefined) return this.job.signal;
-    this.ownSignal ??= new AbortController().signal;
+    this.ownSignal ??= new AbortController().signal as AbortSignalLike;
     return this.ownSignal;
   }
 }

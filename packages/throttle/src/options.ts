@@ -1,7 +1,7 @@
 import type { Clock } from "./clock.js";
 import { systemClock } from "./clock.js";
 import { describe, STANDARD_DIMENSIONS } from "./cost.js";
-import { InvalidArgumentError } from "./errors.js";
+import { ThrottleArgumentError } from "./errors.js";
 import { type RetryBudgetOptions, type RetryOptions, type RetryPolicy, resolveRetry } from "./retry.js";
 import type { BucketShape, ThrottleStore } from "./store.js";
 import { MemoryStore } from "./store.js";
@@ -29,6 +29,12 @@ export interface ThrottleOptions {
   readonly burstSeconds?: number;
   /** Learn limits from rate-limit headers when none is configured, and adopt lower ones. Default true. */
   readonly learnLimits?: boolean;
+  /**
+   * Spend the headroom the provider's `*-remaining` headers report, beyond the burst: a server that
+   * lets a minute's worth through after a quiet spell says so, and the throttle then uses it. Without
+   * such headers the throttle keeps to the burst. Default true.
+   */
+  readonly spendRemaining?: boolean;
   /** Shrink the concurrency cap on capacity errors (529, 503) and regrow it (AIMD). Default true. */
   readonly adaptiveConcurrency?: boolean;
   /** The floor of the adaptive concurrency cap. Default 1. */
@@ -57,6 +63,7 @@ export interface ResolvedOptions {
   readonly customDimensions: readonly string[];
   readonly burstSeconds: number;
   readonly learnLimits: boolean;
+  readonly spendRemaining: boolean;
   readonly adaptiveConcurrency: boolean;
   readonly minConcurrency: number;
   readonly agingMs: number;
@@ -78,6 +85,7 @@ const KNOWN_OPTIONS = new Set<string>([
   "limits",
   "burstSeconds",
   "learnLimits",
+  "spendRemaining",
   "adaptiveConcurrency",
   "minConcurrency",
   "agingMs",
@@ -97,17 +105,17 @@ const STANDARD_OPTIONS = [
   "tokensPerMinute",
 ] as const;
 
-/** Validates the constructor options, throwing InvalidArgumentError with what to pass instead. */
+/** Validates the constructor options, throwing ThrottleArgumentError with what to pass instead. */
 export function resolveOptions(options: ThrottleOptions): ResolvedOptions {
   if (typeof options !== "object" || options === null) {
-    throw new InvalidArgumentError(
+    throw new ThrottleArgumentError(
       `Throttle options must be an object such as { concurrency: 8, requestsPerMinute: 50 } (got ${describe(options)}).`,
     );
   }
   for (const key of Object.keys(options)) {
     if (!KNOWN_OPTIONS.has(key)) {
       // A misspelt limit would silently mean "no limit", the one mistake a limiter must not hide.
-      throw new InvalidArgumentError(
+      throw new ThrottleArgumentError(
         `Unknown Throttle option "${key}". Known options: ${[...KNOWN_OPTIONS].join(", ")}.`,
       );
     }
@@ -120,7 +128,7 @@ export function resolveOptions(options: ThrottleOptions): ResolvedOptions {
   const minConcurrency =
     options.minConcurrency === undefined ? 1 : wholeCount(options.minConcurrency, "minConcurrency");
   if (minConcurrency > concurrency) {
-    throw new InvalidArgumentError(
+    throw new ThrottleArgumentError(
       `minConcurrency (${minConcurrency}) cannot exceed concurrency (${concurrency}); lower it or raise concurrency.`,
     );
   }
@@ -131,18 +139,18 @@ export function resolveOptions(options: ThrottleOptions): ResolvedOptions {
   const customDimensions: string[] = [];
   if (options.limits !== undefined) {
     if (typeof options.limits !== "object" || options.limits === null) {
-      throw new InvalidArgumentError(
+      throw new ThrottleArgumentError(
         `limits must be an object of custom dimensions such as { images: 20 } (got ${describe(options.limits)}).`,
       );
     }
     for (const [dimension, limit] of Object.entries(options.limits)) {
       if ((STANDARD_DIMENSIONS as readonly string[]).includes(dimension)) {
-        throw new InvalidArgumentError(
+        throw new ThrottleArgumentError(
           `limits.${dimension}: use the ${dimension}PerMinute option for the standard "${dimension}" dimension.`,
         );
       }
       if (dimension === "")
-        throw new InvalidArgumentError("limits: a custom dimension needs a non-empty name.");
+        throw new ThrottleArgumentError("limits: a custom dimension needs a non-empty name.");
       customDimensions.push(dimension);
       shapes.push(shape(limit, `limits.${dimension}`, burstSeconds));
     }
@@ -157,22 +165,22 @@ export function resolveOptions(options: ThrottleOptions): ResolvedOptions {
     typeof clock.setTimer !== "function" ||
     typeof clock.clearTimer !== "function"
   ) {
-    throw new InvalidArgumentError(
+    throw new ThrottleArgumentError(
       "clock must have now(), setTimer(callback, ms) and clearTimer(handle) methods.",
     );
   }
   const random = options.random ?? Math.random;
   if (typeof random !== "function")
-    throw new InvalidArgumentError("random must be a function returning [0, 1).");
+    throw new ThrottleArgumentError("random must be a function returning [0, 1).");
   const store = options.store ?? new MemoryStore();
   if (typeof store?.tryTake !== "function") {
-    throw new InvalidArgumentError(
+    throw new ThrottleArgumentError(
       "store must implement ThrottleStore (define, tryTake, waitMs, …), e.g. new MemoryStore().",
     );
   }
   const retryBudget = options.retryBudget ?? {};
   if (retryBudget !== false && (typeof retryBudget !== "object" || retryBudget === null)) {
-    throw new InvalidArgumentError(
+    throw new ThrottleArgumentError(
       `retryBudget must be false or an object such as { ratio: 0.2 } (got ${describe(retryBudget)}).`,
     );
   }
@@ -183,6 +191,7 @@ export function resolveOptions(options: ThrottleOptions): ResolvedOptions {
     customDimensions,
     burstSeconds,
     learnLimits: flag(options.learnLimits, "learnLimits", true),
+    spendRemaining: flag(options.spendRemaining, "spendRemaining", true),
     adaptiveConcurrency: flag(options.adaptiveConcurrency, "adaptiveConcurrency", true),
     minConcurrency,
     agingMs,
@@ -216,7 +225,7 @@ function shape(limit: RateLimit | undefined, name: string, burstSeconds: number)
 
 function positive(value: unknown, name: string, what: string): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
-    throw new InvalidArgumentError(
+    throw new ThrottleArgumentError(
       `${name} must be a finite number above 0, ${what} (got ${describe(value)}). Leave it out for no limit.`,
     );
   }
@@ -225,14 +234,14 @@ function positive(value: unknown, name: string, what: string): number {
 
 function positiveOrInfinite(value: unknown, name: string): number {
   if (typeof value !== "number" || Number.isNaN(value) || value <= 0) {
-    throw new InvalidArgumentError(`${name} must be a number of ms above 0 (got ${describe(value)}).`);
+    throw new ThrottleArgumentError(`${name} must be a number of ms above 0 (got ${describe(value)}).`);
   }
   return value;
 }
 
 function wholeCount(value: unknown, name: string): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
-    throw new InvalidArgumentError(
+    throw new ThrottleArgumentError(
       `${name} must be a whole number, at least 1 (got ${describe(value)}). Leave concurrency out for no cap.`,
     );
   }
@@ -241,7 +250,7 @@ function wholeCount(value: unknown, name: string): number {
 
 function count(value: unknown, name: string): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
-    throw new InvalidArgumentError(`${name} must be a whole number, 0 or more (got ${describe(value)}).`);
+    throw new ThrottleArgumentError(`${name} must be a whole number, 0 or more (got ${describe(value)}).`);
   }
   return value;
 }
@@ -249,6 +258,6 @@ function count(value: unknown, name: string): number {
 function flag(value: unknown, name: string, fallback: boolean): boolean {
   if (value === undefined) return fallback;
   if (typeof value !== "boolean")
-    throw new InvalidArgumentError(`${name} must be true or false (got ${describe(value)}).`);
+    throw new ThrottleArgumentError(`${name} must be true or false (got ${describe(value)}).`);
   return value;
 }

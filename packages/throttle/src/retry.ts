@@ -1,5 +1,5 @@
 import { describe } from "./cost.js";
-import { InvalidArgumentError } from "./errors.js";
+import { ThrottleArgumentError } from "./errors.js";
 
 /**
  * Retries owned by the throttle. Each retry re-enters admission and pays its cost again, waits a
@@ -36,7 +36,7 @@ export function resolveRetry(
   if (options === false) return undefined;
   if (options === true) return base ?? resolveRetry({});
   if (typeof options !== "object" || options === null) {
-    throw new InvalidArgumentError(
+    throw new ThrottleArgumentError(
       `retry must be false, true or an object such as { maxAttempts: 4 } (got ${describe(options)}).`,
     );
   }
@@ -48,7 +48,7 @@ export function resolveRetry(
     retryIf: options.retryIf ?? base?.retryIf ?? isRetryableError,
   };
   if (!Number.isInteger(policy.maxAttempts) || policy.maxAttempts < 1) {
-    throw new InvalidArgumentError(
+    throw new ThrottleArgumentError(
       `retry.maxAttempts must be a whole number, at least 1 (got ${describe(policy.maxAttempts)}). ` +
         "It counts the first attempt: 3 means one try and two retries.",
     );
@@ -56,18 +56,18 @@ export function resolveRetry(
   for (const key of ["initialDelayMs", "maxDelayMs"] as const) {
     const value = policy[key];
     if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-      throw new InvalidArgumentError(
+      throw new ThrottleArgumentError(
         `retry.${key} must be a finite number of ms, 0 or more (got ${describe(value)}).`,
       );
     }
   }
   if (typeof policy.multiplier !== "number" || !Number.isFinite(policy.multiplier) || policy.multiplier < 1) {
-    throw new InvalidArgumentError(
+    throw new ThrottleArgumentError(
       `retry.multiplier must be a finite number, at least 1 (got ${describe(policy.multiplier)}).`,
     );
   }
   if (typeof policy.retryIf !== "function") {
-    throw new InvalidArgumentError("retry.retryIf must be a function (error, attempt) => boolean.");
+    throw new ThrottleArgumentError("retry.retryIf must be a function (error, attempt) => boolean.");
   }
   return policy;
 }
@@ -97,7 +97,7 @@ export function isRetryableError(error: unknown): boolean {
 
 /** How many retries the throttle may make, relative to the first attempts it ran. */
 export interface RetryBudgetOptions {
-  /** Retries allowed per first attempt, over the window. Default 0.2 (one retry per five jobs). */
+  /** Retries allowed per first attempt, over the window. Default 0.5 (one retry per two jobs). */
   readonly ratio?: number;
   /** Retries always allowed per window, so a quiet throttle can still retry. Default 10. */
   readonly minRetries?: number;
@@ -119,21 +119,21 @@ export class RetryBudget {
   private updatedAt: number;
 
   constructor(options: RetryBudgetOptions, now: number) {
-    this.ratio = options.ratio ?? 0.2;
+    this.ratio = options.ratio ?? 0.5;
     this.minRetries = options.minRetries ?? 10;
     this.windowMs = options.windowMs ?? 60_000;
     if (!(Number.isFinite(this.ratio) && this.ratio >= 0)) {
-      throw new InvalidArgumentError(
-        `retryBudget.ratio must be a finite number, 0 or more (got ${describe(this.ratio)}); 0.2 allows one retry per five jobs.`,
+      throw new ThrottleArgumentError(
+        `retryBudget.ratio must be a finite number, 0 or more (got ${describe(this.ratio)}); 0.5 allows one retry per two jobs.`,
       );
     }
     if (!(Number.isFinite(this.minRetries) && this.minRetries >= 0)) {
-      throw new InvalidArgumentError(
+      throw new ThrottleArgumentError(
         `retryBudget.minRetries must be a finite number, 0 or more (got ${describe(this.minRetries)}).`,
       );
     }
     if (!(Number.isFinite(this.windowMs) && this.windowMs > 0)) {
-      throw new InvalidArgumentError(
+      throw new ThrottleArgumentError(
         `retryBudget.windowMs must be a positive number of ms (got ${describe(this.windowMs)}).`,
       );
     }

@@ -60,6 +60,8 @@ export interface ThrottleStats {
   readonly quotaExhausted: number;
   /** Other 5xx and timeouts observed. */
   readonly serverErrors: number;
+  /** Connection-level failures observed (`transportFailure`: refused, reset, stream cut). */
+  readonly transportFailures: number;
   /** Mean task duration (exponentially weighted), in ms; 0 before the first settles. */
   readonly meanTaskMs: number;
 }

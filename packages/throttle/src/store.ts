@@ -53,6 +53,11 @@ export interface ThrottleStore {
   adjust(slot: number, delta: number, now: number): void;
   /** Lowers the level of `slot` to at most `level` (the provider reported less than we counted). */
   lowerTo(slot: number, level: number, now: number): void;
+  /**
+   * Optional: raises the level of `slot` to at least `level`, above the burst if need be, because
+   * the provider reported that much headroom. A store without it keeps to the configured burst.
+   */
+  raiseTo?(slot: number, level: number, now: number): void;
 }
 
 /** Bucket state in this process's memory. */
@@ -141,6 +146,13 @@ export class MemoryStore implements ThrottleStore {
     if (bucket === undefined) return;
     bucket.refill(now);
     if (level < bucket.level) bucket.level = level;
+  }
+
+  raiseTo(slot: number, level: number, now: number): void {
+    const bucket = this.buckets[slot];
+    if (bucket === undefined) return;
+    bucket.refill(now);
+    bucket.raiseTo(level);
   }
 
   private take(amounts: ArrayLike<number>): void {

@@ -16,7 +16,7 @@ const anthropicHeaders = (now: number, fields: Record<string, string>) => ({
 
 describe("rate-limit headers", () => {
   it("learns limits nobody configured and paces by them", async () => {
-    const { clock, throttle } = virtualThrottle();
+    const { clock, throttle } = virtualThrottle({ spendRemaining: false });
     const learned: ThrottleEvents["limit"][] = [];
     throttle.on("limit", (event) => learned.push(event));
     throttle.observe({
@@ -65,11 +65,64 @@ describe("rate-limit headers", () => {
   });
 
   it("trusts the provider when it reports less remaining than counted locally, never more", () => {
-    const { throttle } = virtualThrottle({ inputTokensPerMinute: { perMinute: 600_000, burst: 10_000 } });
+    const { throttle } = virtualThrottle({
+      inputTokensPerMinute: { perMinute: 600_000, burst: 10_000 },
+      spendRemaining: false,
+    });
     throttle.observe({ headers: { "anthropic-ratelimit-input-tokens-remaining": "2000" } });
     expect(throttle.stats().buckets.inputTokens!.level).toBe(2_000);
     throttle.observe({ headers: { "anthropic-ratelimit-input-tokens-remaining": "500000" } });
     expect(throttle.stats().buckets.inputTokens!.level).toBe(2_000);
+  });
+
+  it("spends the headroom the provider reports beyond the burst, less what it may not have counted", async () => {
+    const { clock, throttle } = virtualThrottle({ requestsPerMinute: 600, concurrency: 100 });
+    expect(throttle.stats().buckets.requests).toMatchObject({ burst: 10, level: 10 });
+    // Anthropic-style: the bucket allows a minute's burst and says so.
+    throttle.observe({ headers: { "anthropic-ratelimit-requests-remaining": "599" } });
+    expect(throttle.stats().buckets.requests!.level).toBe(599);
+    // Its bucket evidently holds that much: ours may too, so refill missed by a late timer is kept.
+    expect(throttle.stats().buckets.requests!.burst).toBe(599);
+    const startedAt: number[] = [];
+    const gate = deferred();
+    const runs = Array.from({ length: 100 }, () =>
+      throttle.run(async () => {
+        startedAt.push(clock.now());
+        await gate.promise;
+      }),
+    );
+    await clock.advance(0);
+    expect(startedAt).toHaveLength(100); // at once, instead of 10 and then one per 100 ms
+    // A report while they run may not count them yet: what was admitted since the oldest running
+    // attempt started is subtracted.
+    throttle.observe({ headers: { "anthropic-ratelimit-requests-remaining": "599" } });
+    expect(throttle.stats().buckets.requests!.level).toBe(499);
+    gate.resolve();
+    await Promise.all(runs);
+    // Once they have all answered, the provider has counted them.
+    throttle.observe({ headers: { "anthropic-ratelimit-requests-remaining": "520" } });
+    expect(throttle.stats().buckets.requests!.level).toBe(520);
+  });
+
+  it("allows for Anthropic's rounding of token headers, and never raises above the limit", () => {
+    const { throttle } = virtualThrottle({ inputTokensPerMinute: 60_000 });
+    throttle.observe({ headers: { "anthropic-ratelimit-input-tokens-remaining": "40000" } });
+    expect(throttle.stats().buckets.inputTokens!.level).toBe(39_500);
+    throttle.observe({ headers: { "anthropic-ratelimit-input-tokens-remaining": "30000" } });
+    expect(throttle.stats().buckets.inputTokens!.level).toBe(30_000);
+    throttle.observe({ headers: { "anthropic-ratelimit-input-tokens-remaining": "90001" } });
+    expect(throttle.stats().buckets.inputTokens!.level).toBe(60_000);
+  });
+
+  it("keeps to the burst when the provider sends no remaining headers", async () => {
+    const { clock, throttle } = virtualThrottle({ requestsPerMinute: 600 });
+    throttle.observe({ status: 200, headers: { "request-id": "req_1" } });
+    const startedAt: number[] = [];
+    const runs = Array.from({ length: 12 }, () => throttle.run(async () => startedAt.push(clock.now())));
+    await clock.advance(1_000);
+    await Promise.all(runs);
+    expect(startedAt.filter((at) => at === 0)).toHaveLength(10);
+    expect(startedAt.slice(10)).toEqual([100, 200]);
   });
 
   it("adopts a provider limit below the configured one, and ignores a higher one", () => {
@@ -278,7 +331,7 @@ describe("spend caps and quotas", () => {
     const result = await queued;
     expect((result as { error: unknown }).error).toBeInstanceOf(QuotaExhaustedError);
     expect((result as { error: QuotaExhaustedError }).error).toMatchObject({
-      code: "THROTTLE_QUOTA_EXHAUSTED",
+      code: "quota_exceeded",
       retryable: false,
     });
     const refused = await outcome(throttle.run(async () => "refused"));

@@ -86,7 +86,7 @@ describe("admission", () => {
     const error = (result as { error: CostExceedsLimitError }).error;
     expect(error).toBeInstanceOf(CostExceedsLimitError);
     expect(error).toMatchObject({
-      code: "THROTTLE_COST_EXCEEDS_LIMIT",
+      code: "cost_exceeds_limit",
       dimension: "outputTokens",
       limit: 8_000,
     });
@@ -369,6 +369,67 @@ describe("shared signals", () => {
     expect(warnings).not.toContain("MaxListenersExceededWarning");
     await clock.runAll();
   });
+
+  it("never starts a later job of a shared signal while the abort walks the queue", async () => {
+    const { clock, throttle } = virtualThrottle({ inputTokensPerMinute: 60_000 });
+    await throttle.run(async () => {}, { cost: { inputTokens: 1_000 } }); // empties the bucket
+    const controller = new AbortController();
+    const started: string[] = [];
+    const job = (name: string, inputTokens: number) =>
+      outcome(
+        throttle.run(
+          async ({ signal }) => {
+            started.push(`${name}${signal.aborted ? " (aborted)" : ""}`);
+          },
+          { cost: { inputTokens }, signal: controller.signal },
+        ),
+      );
+    const runs = [job("large", 1_000), job("small", 1)];
+    await clock.advance(50);
+    expect(started).toEqual([]);
+    const reason = new Error("batch cancelled");
+    controller.abort(reason);
+    expect(await Promise.all(runs)).toEqual([
+      { ok: false, error: reason },
+      { ok: false, error: reason },
+    ]);
+    await clock.advance(5_000);
+    expect(started).toEqual([]);
+    expect(throttle.stats()).toMatchObject({ attempts: 1, aborted: 2, queued: 0, running: 0 });
+    expect(throttle.stats().admitted.inputTokens).toBe(1_000);
+  });
+
+  it("holds 10,000 queued jobs on one signal with one listener and no warning", async () => {
+    const { clock, throttle } = virtualThrottle({ concurrency: 1 });
+    const controller = new AbortController();
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on("warning", onWarning);
+    const gate = deferred();
+    const runs = Array.from({ length: 10_000 }, () =>
+      outcome(
+        throttle.run(
+          async ({ signal }) => {
+            expect(signal.aborted).toBe(false);
+            await gate.promise;
+          },
+          { signal: controller.signal },
+        ),
+      ),
+    );
+    await flush();
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(1);
+    controller.abort(new Error("stop"));
+    gate.resolve();
+    const results = await Promise.all(runs);
+    expect(results.filter((result) => result.ok)).toHaveLength(0);
+    expect(throttle.stats()).toMatchObject({ attempts: 1, aborted: 10_000 });
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
+    await flush();
+    process.off("warning", onWarning);
+    expect(warnings).not.toContain("MaxListenersExceededWarning");
+    await clock.runAll();
+  });
 });
 
 describe("deadlines", () => {
@@ -379,7 +440,7 @@ describe("deadlines", () => {
     expect(result.ok).toBe(false);
     const error = (result as { error: DeadlineUnreachableError }).error;
     expect(error).toBeInstanceOf(DeadlineUnreachableError);
-    expect(error.code).toBe("THROTTLE_DEADLINE_UNREACHABLE");
+    expect(error.code).toBe("deadline_unreachable");
     expect(error.earliestStart).toBeCloseTo(5_000);
     await clock.advance(5_000);
     await Promise.all(queued);
@@ -455,7 +516,7 @@ describe("bad input", () => {
       thrown = error;
     }
     expect(thrown).toBeInstanceOf(InvalidArgumentError);
-    expect((thrown as InvalidArgumentError).code).toBe("THROTTLE_INVALID_ARGUMENT");
+    expect((thrown as InvalidArgumentError).code).toBe("invalid_argument");
     expect((thrown as Error).message).toMatch(message);
   });
 
@@ -524,7 +585,7 @@ describe("close", () => {
     const queuedResult = await outcome(queued);
     expect((queuedResult as { error: unknown }).error).toBeInstanceOf(ThrottleClosedError);
     const late = await outcome(throttle.run(async () => "late"));
-    expect((late as { error: ThrottleClosedError }).error.code).toBe("THROTTLE_CLOSED");
+    expect((late as { error: ThrottleClosedError }).error.code).toBe("throttle_closed");
     await flush();
     expect(closed).toBe(false);
     gate.resolve("done");

@@ -90,11 +90,12 @@ function faultError(kind: FaultKind, request: MessageRequest, contextWindow: num
         type: "billing_error",
         message: `Your credit balance is too low to access the Anthropic API. Add credits to continue.${TAG}`,
       };
+    // Error responses carry the rate-limit headers too: they are the truth for what was charged.
     case "overloaded":
     case "midstream_overloaded":
-      return { type: "overloaded_error", message: "Overloaded" };
+      return { type: "overloaded_error", message: "Overloaded", limitHeaders: true };
     case "server_error":
-      return { type: "api_error", message: `Internal server error${TAG}` };
+      return { type: "api_error", message: `Internal server error${TAG}`, limitHeaders: true };
     case "authentication":
       return { type: "authentication_error", message: `invalid x-api-key${TAG}` };
     case "permission":
@@ -115,6 +116,8 @@ function faultError(kind: FaultKind, request: MessageRequest, contextWindow: num
     case "connection_reset":
     case "slow":
     case "malformed_json":
+    case "reset_after_answer":
+    case "stream_cut":
       throw new Error(`The ${kind} fault has no error response.`);
   }
 }

@@ -1,6 +1,6 @@
 import { admit, Reservation } from "../admission.js";
 import { type Exchange, ExchangeAborted } from "../exchange.js";
-import { FAULTS_AFTER_ADMISSION, type InjectedFault } from "../faults.js";
+import { cutShare, FAULTS_AFTER_ADMISSION, type InjectedFault } from "../faults.js";
 import { LatencyModel, type LatencyPlan } from "../latency.js";
 import type { Runtime } from "../runtime.js";
 import { type Completion, chunkText, complete, countTokens } from "../text.js";
@@ -163,11 +163,21 @@ async function answerMessage(
     // A timer may fire a millisecond early; a response that went out counts in full, so the
     // ground truth always equals the usage the client was sent.
     const generated = delivered
-      ? completion.outputTokens
+      ? cutShare(answer.fault, completion.outputTokens)
       : generatedBy(plan, runtime.clock() - start, completion.outputTokens);
     reservation.settle(generated);
   }
+  if (answer.fault?.kind === "reset_after_answer") {
+    runtime.stats.current.resetsAfterAnswer++;
+    exchange.destroy();
+    return;
+  }
   const message = messageObject(answer.id, answer.request, completion);
+  if (answer.fault?.kind === "stream_cut") {
+    runtime.stats.current.streamsCut++;
+    exchange.sendTruncated(200, "application/json", JSON.stringify(message), limitHeaders(runtime));
+    return;
+  }
   if (answer.fault?.kind === "malformed_json") {
     runtime.stats.current.malformed++;
     const json = JSON.stringify(message);
@@ -222,7 +232,8 @@ async function streamMessage(
     }
     exchange.sendEvent("ping", { type: "ping" });
     const midstream = fault?.kind === "midstream_overloaded";
-    const cutoff = midstream ? Math.ceil(chunks.length / 2) : chunks.length;
+    const cut = fault?.kind === "stream_cut";
+    const cutoff = midstream || cut ? Math.ceil(chunks.length / 2) : chunks.length;
     for (const chunk of chunks.slice(0, cutoff)) {
       await exchange.waitUntil(
         start + plan.firstTokenMs + plan.perTokenMs * countTokens(completion.text.slice(0, sentChars)),
@@ -240,7 +251,19 @@ async function streamMessage(
       exchange.end();
       return;
     }
+    if (cut) {
+      runtime.stats.current.streamsCut++;
+      exchange.cut();
+      return;
+    }
     await exchange.waitUntil(start + LatencyModel.total(plan, completion.outputTokens));
+    if (fault?.kind === "reset_after_answer") {
+      // Generated in full and charged, then lost: the client never sees the end of the stream.
+      finished = true;
+      runtime.stats.current.resetsAfterAnswer++;
+      exchange.destroy();
+      return;
+    }
     finished = true;
     if (completion.text !== "")
       exchange.sendEvent("content_block_stop", { type: "content_block_stop", index: 0 });

@@ -1,7 +1,7 @@
 import { admit, Reservation } from "../admission.js";
 import { isRecord } from "../anthropic/request.js";
 import { type Exchange, ExchangeAborted } from "../exchange.js";
-import { FAULTS_AFTER_ADMISSION, type InjectedFault } from "../faults.js";
+import { cutShare, FAULTS_AFTER_ADMISSION, type InjectedFault } from "../faults.js";
 import { LatencyModel, type LatencyPlan } from "../latency.js";
 import { formatRetryAfter } from "../retry-after.js";
 import type { Runtime } from "../runtime.js";
@@ -235,7 +235,12 @@ async function answerCompletion(
 ) {
   const { completion, request } = answer;
   await exchange.waitUntil(runtime.clock() + LatencyModel.total(answer.plan, completion.outputTokens));
-  reservation.settle(completion.outputTokens);
+  reservation.settle(cutShare(answer.fault, completion.outputTokens));
+  if (answer.fault?.kind === "reset_after_answer") {
+    runtime.stats.current.resetsAfterAnswer++;
+    exchange.destroy();
+    return;
+  }
   const body = {
     id: answer.id,
     object: "chat.completion",
@@ -261,6 +266,11 @@ async function answerCompletion(
       json.slice(0, Math.floor(json.length / 2)),
       limitHeaders(runtime),
     );
+    return;
+  }
+  if (answer.fault?.kind === "stream_cut") {
+    runtime.stats.current.streamsCut++;
+    exchange.sendTruncated(200, "application/json", JSON.stringify(body), limitHeaders(runtime));
     return;
   }
   exchange.sendJson(200, body, limitHeaders(runtime));
@@ -310,7 +320,8 @@ async function streamCompletion(
       return;
     }
     const midstream = fault?.kind === "midstream_overloaded";
-    const cutoff = midstream ? Math.ceil(pieces.length / 2) : pieces.length;
+    const cut = fault?.kind === "stream_cut";
+    const cutoff = midstream || cut ? Math.ceil(pieces.length / 2) : pieces.length;
     for (const piece of pieces.slice(0, cutoff)) {
       await exchange.waitUntil(
         start + plan.firstTokenMs + plan.perTokenMs * countTokens(completion.text.slice(0, sentChars)),
@@ -333,7 +344,19 @@ async function streamCompletion(
       exchange.end();
       return;
     }
+    if (cut) {
+      runtime.stats.current.streamsCut++;
+      exchange.cut();
+      return;
+    }
     await exchange.waitUntil(start + LatencyModel.total(plan, completion.outputTokens));
+    if (fault?.kind === "reset_after_answer") {
+      // Generated in full and charged, then lost: the client never sees the end of the stream.
+      finished = true;
+      runtime.stats.current.resetsAfterAnswer++;
+      exchange.destroy();
+      return;
+    }
     finished = true;
     exchange.sendData(
       chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: finishReason(completion) }]),

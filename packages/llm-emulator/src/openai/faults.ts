@@ -99,6 +99,8 @@ function faultError(kind: FaultKind, model: string, inputTokens: number, context
     case "connection_reset":
     case "slow":
     case "malformed_json":
+    case "reset_after_answer":
+    case "stream_cut":
       throw new Error(`The ${kind} fault has no error response.`);
   }
 }

@@ -1,8 +1,9 @@
 /**
- * The concurrency cap, adapted to the provider's capacity by AIMD (as TCP does with its window):
- * each capacity error (529, 503, mid-stream overloaded) halves the cap, measured from the calls
- * actually in flight; each success while work is waiting adds `1 / cap`, so the cap regrows by one
- * per cap's worth of successes, never above the configured `concurrency`.
+ * The concurrency cap, adapted to the provider's capacity. It moves only when OverloadDetector says
+ * the refusals are our load, not the provider's weather: then the cap is cut multiplicatively (as
+ * TCP's AIMD cuts its window) to half the calls actually in flight. It regrows by one per success
+ * once the refusals have stopped (slow start: it doubles per round of calls), and by `1 / cap` per
+ * success while they continue (one slot per cap's worth), never above the configured `concurrency`.
  *
  * One overload usually fails many in-flight calls at once; only the first reduces the cap. Calls
  * admitted before the last reduction (an older `epoch`) are ignored, as are reports that are not tied
@@ -47,11 +48,15 @@ export class AdaptiveConcurrency {
     return this.limit !== before;
   }
 
-  /** Additive increase after a success while work was waiting. Returns true when the cap changed. */
-  increase(): boolean {
+  /**
+   * Growth after a success while work was waiting: one slot when `quickly` (the refusals have
+   * stopped), else one slot per cap's worth of successes. Returns true when the cap changed.
+   */
+  increase(quickly = false): boolean {
     if (!this.adaptive || this.value >= this.ceiling) return false;
     const before = this.limit;
-    this.value = Math.min(this.ceiling, this.value + 1 / Math.max(1, this.value));
+    const step = quickly ? 1 : 1 / Math.max(1, this.value);
+    this.value = Math.min(this.ceiling, this.value + step);
     return this.limit !== before;
   }
 }

@@ -16,10 +16,6 @@ export class IndexedHeap<T> {
     return this.items.length;
   }
 
-  peek(): T | undefined {
-    return this.items[0];
-  }
-
   /** The smallest key, or Infinity when empty. */
   peekKey(): number {
     const top = this.items[0];

@@ -61,15 +61,7 @@ export class RampGovernor {
     return missing <= tolerance(requests) ? 0 : missing / this.rate(now);
   }
 
-  /** Takes `requests` if the brake allows them now (always, when it is off). */
-  tryTake(requests: number, now: number): boolean {
-    if (!this.refill(now) || requests <= 0) return true;
-    if (this.level + tolerance(requests) < Math.min(requests, this.burst(now))) return false;
-    this.level -= requests;
-    return true;
-  }
-
-  /** As `tryTake`, but only if a waiting job needing `reserved` within `withinMs` is not delayed. */
+  /** Whether `requests` may be admitted now under the brake, but only if a waiting job needing `reserved` within `withinMs` is not delayed. */
   fitsBeside(requests: number, reserved: number, withinMs: number, now: number): boolean {
     if (!this.refill(now) || requests <= 0) return true;
     const slack = tolerance(requests);
@@ -78,6 +70,7 @@ export class RampGovernor {
     return requests <= this.level + this.rate(now) * withinMs - needed + slack;
   }
 
+  /** Charges admitted requests to the brake (once `waitMs` or `fitsBeside` allowed them). */
   take(requests: number): void {
     if (this.active) this.level -= requests;
   }

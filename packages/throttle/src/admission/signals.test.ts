@@ -11,9 +11,11 @@ class Entry implements Watched<Entry> {
 describe("AbortWatch", () => {
   it("keeps one listener per signal and calls back every job still watched on abort", () => {
     const aborted: string[] = [];
-    const watch = new AbortWatch<Entry>((entry) => {
-      aborted.push(entry.name);
-      watch.delete(controller.signal, entry);
+    const watch = new AbortWatch<Entry>((entries) => {
+      for (const entry of entries) {
+        aborted.push(entry.name);
+        watch.delete(controller.signal, entry);
+      }
     });
     const controller = new AbortController();
     const other = new AbortController();

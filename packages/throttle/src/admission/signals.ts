@@ -1,3 +1,4 @@
+import type { AbortSignalLike } from "../abort-signal.js";
 /** The fields a job carries to sit in its signal's list. */
 export interface Watched<J> {
   watchPrev: J | undefined;
@@ -11,11 +12,12 @@ export interface Watched<J> {
  * intrusive list, so adding and removing a job is O(1) and allocates nothing.
  */
 export class AbortWatch<J extends Watched<J>> {
-  private readonly watches = new Map<AbortSignal, SignalWatch<J>>();
+  private readonly watches = new Map<AbortSignalLike, SignalWatch<J>>();
 
-  constructor(private readonly onAbort: (job: J) => void) {}
+  /** `onAbort` receives every job of the signal at once, so it can remove them all before admitting again. */
+  constructor(private readonly onAbort: (jobs: readonly J[]) => void) {}
 
-  add(signal: AbortSignal, job: J): void {
+  add(signal: AbortSignalLike, job: J): void {
     let watch = this.watches.get(signal);
     if (watch === undefined) {
       watch = new SignalWatch(this.onAbort);
@@ -30,7 +32,7 @@ export class AbortWatch<J extends Watched<J>> {
     watch.size++;
   }
 
-  delete(signal: AbortSignal, job: J): void {
+  delete(signal: AbortSignalLike, job: J): void {
     const watch = this.watches.get(signal);
     if (watch === undefined) return;
     if (job.watchPrev === undefined) {
@@ -59,12 +61,14 @@ class SignalWatch<J extends Watched<J>> {
   tail: J | undefined;
   size = 0;
 
-  constructor(private readonly onAbort: (job: J) => void) {}
+  constructor(private readonly onAbort: (jobs: readonly J[]) => void) {}
 
   handleEvent(): void {
-    // Aborting a job removes it from this list, so walk a copy.
+    // Aborting a job removes it from this list, so hand over a copy. All of them go in one call:
+    // removing them one by one would let an admission pass in between start a later job of the
+    // same, already aborted, signal.
     const jobs: J[] = [];
     for (let job = this.head; job !== undefined; job = job.watchNext) jobs.push(job);
-    for (const job of jobs) this.onAbort(job);
+    this.onAbort(jobs);
   }
 }
