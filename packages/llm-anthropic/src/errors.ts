@@ -7,6 +7,7 @@ import {
   headersToRecord,
   InvalidRequestError,
   isLlmError,
+  isQuotaFailure,
   LlmConfigurationError,
   type LlmError,
   type LlmErrorDetails,
@@ -27,18 +28,6 @@ import {
  */
 
 export const PROVIDER = "anthropic";
-
-/** `error_code`s that mean the account cannot spend more: retrying will not help until a human acts. */
-const QUOTA_CODES: ReadonlySet<string> = new Set([
-  "enforced_spend_limit_reached",
-  "contract_spend_limit_reached",
-  "linked_organization_spend_limit_reached",
-  "linked_organization_billing_unavailable",
-  "insufficient_quota",
-  "credit_balance_too_low",
-]);
-// Codes not in the list above that still name a spending cause ("…_spend_limit_…", "…quota…").
-const QUOTA_CODE_PATTERN = /spend|quota|billing|credit/;
 
 /** `error_code`s of a 400 that mean the prompt plus max_tokens does not fit the context window. */
 const CONTEXT_CODES: ReadonlySet<string> = new Set([
@@ -160,7 +149,8 @@ function classifyAnthropicFailure(details: LlmErrorDetails): LlmError | undefine
   const type = details.errorType ?? "";
   const code = details.errorCode ?? "";
   if (code === RAMP_LIMIT_CODE) return new RateLimitError(details);
-  if (isQuotaCode(code) || type === "billing_error" || status === 402) return new QuotaExceededError(details);
+  // Spend caps and quotas by @sluice/llm's shared table (codes, billing_error, 402).
+  if (isQuotaFailure(details)) return new QuotaExceededError(details);
   if (status === 429) {
     return isSpendCap429(code, details.headers, details.retryAfterMs)
       ? new QuotaExceededError(details)
@@ -174,10 +164,6 @@ function classifyAnthropicFailure(details: LlmErrorDetails): LlmError | undefine
     return new OverloadedError(details);
   }
   return undefined;
-}
-
-function isQuotaCode(code: string): boolean {
-  return code !== "" && (QUOTA_CODES.has(code) || QUOTA_CODE_PATTERN.test(code));
 }
 
 /**

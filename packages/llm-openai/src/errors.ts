@@ -5,6 +5,8 @@ import {
   ContextLengthError,
   errorFromDetails,
   isLlmError,
+  isQuotaCode,
+  isQuotaFailure,
   LlmConfigurationError,
   type LlmError,
   type LlmErrorDetails,
@@ -25,16 +27,6 @@ import { type RateLimitDimension, rateLimitWaitMs } from "./rate-limit.js";
  * OpenAI-compatible failures → @sluice/llm errors, decided by HTTP status, the body's `error.code`
  * and `error.type`; never by the wording of a message, which every server phrases differently.
  */
-
-/** `error.code`s (or types) meaning the account cannot spend more: retrying will not help until a human acts. */
-const QUOTA_CODES: ReadonlySet<string> = new Set([
-  "insufficient_quota",
-  "billing_hard_limit_reached",
-  "billing_not_active",
-  "quota_exceeded",
-]);
-// Codes not listed above that still name a spending cause.
-const QUOTA_PATTERN = /quota|billing|spend|credit|budget/;
 
 /** `error.code`s meaning the prompt plus the output cap does not fit the model's context window. */
 const CONTEXT_CODES: ReadonlySet<string> = new Set([
@@ -128,7 +120,8 @@ export function failureToLlmError(failure: ResponseFailure): LlmError {
 function classifyByCode(details: LlmErrorDetails): LlmError | undefined {
   const type = details.errorType ?? "";
   const code = details.errorCode ?? "";
-  if (isQuota(code) || isQuota(type) || details.status === 402) return new QuotaExceededError(details);
+  // OpenAI-style servers put the quota name in `type` as often as in `code`.
+  if (isQuotaFailure(details) || isQuotaCode(type)) return new QuotaExceededError(details);
   if (CONTEXT_CODES.has(code)) return new ContextLengthError(details);
   return undefined;
 }
@@ -143,10 +136,6 @@ function fromStreamEvent(details: LlmErrorDetails): LlmError {
   if (type === "timeout_error") return new TimeoutError(details);
   // server_error, api_error and anything new: the server's side, worth another try.
   return new ServerError(details);
-}
-
-function isQuota(value: string): boolean {
-  return value !== "" && (QUOTA_CODES.has(value) || QUOTA_PATTERN.test(value));
 }
 
 /**

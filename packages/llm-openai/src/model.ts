@@ -4,8 +4,11 @@ import {
   type ChatStreamEvent,
   ConnectionError,
   type LlmError,
+  readSse,
+  type SseEvent,
   throwIfAborted,
   validateChatRequest,
+  withRetries,
 } from "@sluice/llm";
 import { type OpenAICompatibleModelOptions, type ResolvedSettings, resolveSettings } from "./config.js";
 import { failureToLlmError } from "./errors.js";
@@ -17,8 +20,6 @@ import {
   type ResponseExtras,
   toChatResponse,
 } from "./response.js";
-import { withRetries } from "./retry.js";
-import { readSse, type SseEvent } from "./sse.js";
 import { type ChatCompletionChunk, ChunkAssembler, StreamErrorEvent } from "./stream.js";
 import { type Attempt, type OpenedResponse, Transport } from "./transport.js";
 import { UsageEstimates } from "./usage.js";

@@ -1,3 +1,4 @@
+import { retryAfterMsFromHeaders } from "./durations.js";
 import {
   AuthenticationError,
   ContextLengthError,
@@ -12,49 +13,13 @@ import {
   ServerError,
   TimeoutError,
 } from "./errors.js";
+import { type HeadersLike, headersToRecord } from "./headers.js";
+import { isQuotaFailure } from "./quota.js";
 
 /**
  * Helpers for adapters: turn HTTP statuses, headers and provider error bodies into the typed errors,
  * the same way for every provider. They read Anthropic's and OpenAI's error shapes.
  */
-
-export type HeadersLike = Headers | Readonly<Record<string, string | readonly string[] | undefined>>;
-
-/** Headers as a plain object with lower-cased names (repeated headers joined with ", "). */
-export function headersToRecord(headers: HeadersLike | undefined | null): Record<string, string> {
-  const record: Record<string, string> = {};
-  if (!headers) return record;
-  if (typeof (headers as Headers).forEach === "function" && typeof (headers as Headers).get === "function") {
-    (headers as Headers).forEach((value, name) => {
-      record[name.toLowerCase()] = value;
-    });
-    return record;
-  }
-  for (const [name, value] of Object.entries(headers as Record<string, unknown>)) {
-    if (value === undefined || value === null) continue;
-    record[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : String(value);
-  }
-  return record;
-}
-
-/**
- * How long the provider asked to wait, from `retry-after-ms` or `retry-after` (seconds or an HTTP
- * date), in ms; undefined when it did not say.
- */
-export function retryAfterMsFromHeaders(
-  headers: HeadersLike | undefined | null,
-  now: number = Date.now(),
-): number | undefined {
-  const record = headersToRecord(headers);
-  const ms = Number.parseFloat(record["retry-after-ms"] ?? "");
-  if (Number.isFinite(ms) && ms >= 0) return ms;
-  const raw = record["retry-after"];
-  if (raw === undefined || raw.trim() === "") return undefined;
-  const seconds = Number(raw);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(raw);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
 
 /** The error fields found in an Anthropic or OpenAI error body. */
 export interface ProviderErrorBody {
@@ -105,7 +70,6 @@ export function parseProviderErrorBody(body: unknown): ProviderErrorBody {
   return result;
 }
 
-const QUOTA_CODE = /spend|quota|billing|credit|budget/i;
 const CONTEXT_CODE = /context|too_long|too_large|max_tokens_exceeded/i;
 
 export interface HttpFailure {
@@ -232,9 +196,7 @@ function errorFromErrorType(details: LlmErrorDetails): LlmError {
 function classifyByNeutralCodes(details: LlmErrorDetails): LlmError | undefined {
   const code = details.errorCode ?? "";
   const type = details.errorType ?? "";
-  if (QUOTA_CODE.test(code) || type === "billing_error" || type === "insufficient_quota") {
-    return new QuotaExceededError(details);
-  }
+  if (isQuotaFailure(details)) return new QuotaExceededError(details);
   if (CONTEXT_CODE.test(code) || type === "request_too_large") return new ContextLengthError(details);
   const { status } = details;
   if (status !== undefined && status < 500 && !ERROR_BY_STATUS.has(status) && type !== "") {

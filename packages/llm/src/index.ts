@@ -1,4 +1,12 @@
 export {
+  type BackoffOptions,
+  backoffDelayMs,
+  MAX_RETRY_AFTER_MS,
+  type RetryOptions,
+  retryDelayMs,
+  withRetries,
+} from "./backoff.js";
+export {
   type CallLlmOptions,
   type ChatCallRequest,
   type ChatOptions,
@@ -21,6 +29,7 @@ export {
   resolveDefaultModel,
   setDefaultModel,
 } from "./default-model.js";
+export { parseGoDuration, parsePlainNumber, parseRetryAfter, retryAfterMsFromHeaders } from "./durations.js";
 export {
   AbortedError,
   AuthenticationError,
@@ -48,16 +57,14 @@ export {
   TokenEstimator,
   type TokenEstimatorOptions,
 } from "./estimate.js";
+export { type HeadersLike, headersToRecord } from "./headers.js";
 export {
   type ErrorMappingRules,
   errorFromDetails,
   errorFromHttp,
-  type HeadersLike,
   type HttpFailure,
-  headersToRecord,
   type ProviderErrorBody,
   parseProviderErrorBody,
-  retryAfterMsFromHeaders,
 } from "./http.js";
 export {
   FEEDBACK_OBSERVED,
@@ -108,6 +115,8 @@ export {
   type PriceTable,
   type TokenRates,
 } from "./prices.js";
+export { isQuotaCode, isQuotaFailure, QUOTA_ERROR_CODES, type QuotaSignals } from "./quota.js";
 export { redactRecord, redactSecret, redactUrl, safeCause } from "./secret.js";
 export { abortError, anySignal, sleep, throwIfAborted } from "./signals.js";
+export { readSse, type SseEvent, SseParser } from "./sse.js";
 export { collectStream, streamOfResponse } from "./stream.js";

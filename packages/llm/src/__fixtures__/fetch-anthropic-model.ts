@@ -1,5 +1,6 @@
 import { AbortedError, ConnectionError, isLlmError, ServerError, TimeoutError } from "../errors.js";
-import { errorFromHttp, headersToRecord } from "../http.js";
+import { headersToRecord } from "../headers.js";
+import { errorFromHttp } from "../http.js";
 import type { ChatModel, ChatRequest, ChatResponse, ChatStreamEvent, HttpInfo, Usage } from "../model.js";
 import { completeUsage, toStopReason, validateChatRequest } from "../model.js";
 import { throwIfAborted } from "../signals.js";
