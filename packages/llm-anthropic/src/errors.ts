@@ -14,12 +14,12 @@ import {
   OverloadedError,
   QuotaExceededError,
   RateLimitError,
+  RequestTimeoutError,
   redactRecord,
   redactSecret,
   retryAfterMsFromHeaders,
   ServerError,
   safeCause,
-  TimeoutError,
 } from "@sluice/llm";
 
 /**
@@ -74,12 +74,12 @@ export function toLlmError(error: unknown, context: ErrorContext = {}): LlmError
   const cause = safeCause(error, context.secret);
   if (context.signal?.aborted) return abortError(context.signal, cause);
   if (context.timedOut) {
-    return new TimeoutError({ timeoutMs: context.timeoutMs, provider: PROVIDER, cause });
+    return new RequestTimeoutError({ timeoutMs: context.timeoutMs, provider: PROVIDER, cause });
   }
 
   const name = errorName(error);
   if (name === "APIUserAbortError") return new AbortedError({ provider: PROVIDER, cause });
-  if (name === "APIConnectionTimeoutError") return new TimeoutError({ provider: PROVIDER, cause });
+  if (name === "APIConnectionTimeoutError") return new RequestTimeoutError({ provider: PROVIDER, cause });
   if (name === "APIConnectionError") return new ConnectionError({ provider: PROVIDER, cause });
 
   if (isApiError(error)) {

@@ -14,12 +14,12 @@ import {
   parseProviderErrorBody,
   QuotaExceededError,
   RateLimitError,
+  RequestTimeoutError,
   redactSecret,
   redactUrl,
   retryAfterMsFromHeaders,
   ServerError,
   safeCause,
-  TimeoutError,
 } from "@sluice/llm";
 import { type RateLimitDimension, rateLimitWaitMs } from "./rate-limit.js";
 
@@ -133,7 +133,7 @@ function fromStreamEvent(details: LlmErrorDetails): LlmError {
   if (OVERLOADED_MARKERS.has(code) || OVERLOADED_MARKERS.has(type)) return new OverloadedError(details);
   if (RATE_LIMIT_MARKERS.has(code) || RATE_LIMIT_MARKERS.has(type)) return new RateLimitError(details);
   if (type === "authentication_error" || code === "invalid_api_key") return new AuthenticationError(details);
-  if (type === "timeout_error") return new TimeoutError(details);
+  if (type === "timeout_error") return new RequestTimeoutError(details);
   // server_error, api_error and anything new: the server's side, worth another try.
   return new ServerError(details);
 }
@@ -214,7 +214,7 @@ export function toLlmError(error: unknown, context: ErrorContext): LlmError {
   const { provider, secret } = context;
   const cause = safeCause(error, secret);
   if (context.signal?.aborted) return abortError(context.signal, cause);
-  if (context.timedOut) return new TimeoutError({ timeoutMs: context.timeoutMs, provider, cause });
+  if (context.timedOut) return new RequestTimeoutError({ timeoutMs: context.timeoutMs, provider, cause });
   if (error instanceof SyntaxError) {
     return new ServerError({
       message:

@@ -177,7 +177,8 @@ export class ServerError extends LlmError {
   }
 }
 
-export class TimeoutError extends LlmError {
+/** No complete response in time: `timeoutMs` ran out, or the provider answered 408 / 504. */
+export class RequestTimeoutError extends LlmError {
   constructor(details: LlmErrorDetails & { readonly timeoutMs?: number } = {}) {
     super(
       "timeout",
@@ -311,6 +312,14 @@ export class NotFoundError extends LlmError {
   }
 }
 
+/**
+ * @deprecated Renamed `RequestTimeoutError` (core's `ExecTimeoutError` is the other timeout); this
+ * alias goes in the next minor release.
+ */
+export const TimeoutError = RequestTimeoutError;
+/** @deprecated Renamed `RequestTimeoutError`. */
+export type TimeoutError = RequestTimeoutError;
+
 /** Sluice itself is set up wrongly (unknown provider, bad option); the message says what to change. */
 export class LlmConfigurationError extends LlmError {
   constructor(message: string, details: Omit<LlmErrorDetails, "message"> = {}) {
@@ -322,7 +331,7 @@ const BUILT_IN_CODES = new Map<Function, LlmErrorCode>([
   [RateLimitError, "rate_limited"],
   [OverloadedError, "overloaded"],
   [ServerError, "server_error"],
-  [TimeoutError, "timeout"],
+  [RequestTimeoutError, "timeout"],
   [ConnectionError, "connection"],
   [AuthenticationError, "authentication"],
   [PermissionError, "permission"],

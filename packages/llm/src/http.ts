@@ -10,8 +10,8 @@ import {
   PermissionError,
   QuotaExceededError,
   RateLimitError,
+  RequestTimeoutError,
   ServerError,
-  TimeoutError,
 } from "./errors.js";
 import { type HeadersLike, headersToRecord } from "./headers.js";
 import { isQuotaFailure } from "./quota.js";
@@ -155,14 +155,14 @@ const ERROR_BY_STATUS: ReadonlyMap<number, ErrorClass> = new Map<number, ErrorCl
   [402, QuotaExceededError],
   [403, PermissionError],
   [404, NotFoundError],
-  [408, TimeoutError],
+  [408, RequestTimeoutError],
   // A conflict (a lock timeout on the provider's side): the provider's problem, worth another try.
   [409, ServerError],
   [413, ContextLengthError],
   [422, InvalidRequestError],
   [429, RateLimitError],
   [503, OverloadedError],
-  [504, TimeoutError],
+  [504, RequestTimeoutError],
   [529, OverloadedError],
 ]);
 
@@ -182,7 +182,7 @@ function errorFromErrorType(details: LlmErrorDetails): LlmError {
     case "request_too_large":
       return new InvalidRequestError(details);
     case "timeout_error":
-      return new TimeoutError(details);
+      return new RequestTimeoutError(details);
     default:
       // api_error, conflict_error and anything new: the server's side, worth another try.
       return new ServerError(details);

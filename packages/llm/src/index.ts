@@ -47,6 +47,7 @@ export {
   PermissionError,
   QuotaExceededError,
   RateLimitError,
+  RequestTimeoutError,
   ServerError,
   TimeoutError,
 } from "./errors.js";

@@ -49,7 +49,7 @@ export interface ChatRequest {
   readonly stopSequences?: readonly string[];
   /** Aborting rejects the call with `AbortedError`, promptly, and cancels the HTTP request. */
   readonly signal?: AbortSignal;
-  /** Per HTTP attempt; exceeding it rejects with `TimeoutError` (retryable). */
+  /** Per HTTP attempt; exceeding it rejects with `RequestTimeoutError` (retryable). */
   readonly timeoutMs?: number;
   /** Free-form tags for logs and tracing; adapters forward what their provider accepts. */
   readonly metadata?: Readonly<Record<string, string>>;

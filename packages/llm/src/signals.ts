@@ -1,4 +1,4 @@
-import { AbortedError, isLlmError, type TimeoutError } from "./errors.js";
+import { AbortedError, isLlmError, type RequestTimeoutError } from "./errors.js";
 
 /** One signal that aborts when any of the given ones does (undefined entries are skipped). */
 export function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
@@ -8,10 +8,13 @@ export function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal 
 }
 
 /** The error to throw for an aborted signal: its reason when that is already an LlmError. */
-export function abortError(signal: AbortSignal | undefined, cause?: unknown): AbortedError | TimeoutError {
+export function abortError(
+  signal: AbortSignal | undefined,
+  cause?: unknown,
+): AbortedError | RequestTimeoutError {
   const reason: unknown = signal?.reason;
   if (isLlmError(reason) && (reason.code === "aborted" || reason.code === "timeout")) {
-    return reason as AbortedError | TimeoutError;
+    return reason as AbortedError | RequestTimeoutError;
   }
   return new AbortedError({ cause: cause ?? reason });
 }

@@ -1,4 +1,4 @@
-import { AbortedError, ConnectionError, isLlmError, ServerError, TimeoutError } from "../errors.js";
+import { AbortedError, ConnectionError, isLlmError, RequestTimeoutError, ServerError } from "../errors.js";
 import { headersToRecord } from "../headers.js";
 import { errorFromHttp } from "../http.js";
 import type { ChatModel, ChatRequest, ChatResponse, ChatStreamEvent, HttpInfo, Usage } from "../model.js";
@@ -32,7 +32,7 @@ export function createFetchAnthropicModel(options: FetchAnthropicOptions): ChatM
     const timer =
       timeoutMs === undefined
         ? undefined
-        : setTimeout(() => controller.abort(new TimeoutError({ timeoutMs, provider })), timeoutMs);
+        : setTimeout(() => controller.abort(new RequestTimeoutError({ timeoutMs, provider })), timeoutMs);
     return {
       signal: controller.signal,
       dispose: () => {

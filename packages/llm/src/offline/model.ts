@@ -1,4 +1,4 @@
-import { TimeoutError } from "../errors.js";
+import { RequestTimeoutError } from "../errors.js";
 import { estimateInputTokens, estimateTextTokens } from "../estimate.js";
 import type { ChatModel, ChatRequest, ChatResponse, ChatStreamEvent, StopReason } from "../model.js";
 import { validateChatRequest } from "../model.js";
@@ -118,13 +118,13 @@ function firstStopSequence(text: string, stopSequences: readonly string[]): numb
   return earliest;
 }
 
-/** The request's signal combined with its `timeoutMs`, which rejects with `TimeoutError`. */
+/** The request's signal combined with its `timeoutMs`, which rejects with `RequestTimeoutError`. */
 function deadline(request: ChatRequest): { signal: AbortSignal | undefined; dispose: () => void } {
   if (request.timeoutMs === undefined) return { signal: request.signal, dispose: () => {} };
   const controller = new AbortController();
   const timeoutMs = request.timeoutMs;
   const timer = setTimeout(
-    () => controller.abort(new TimeoutError({ timeoutMs, provider: "offline" })),
+    () => controller.abort(new RequestTimeoutError({ timeoutMs, provider: "offline" })),
     timeoutMs,
   );
   return {

@@ -493,7 +493,7 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
   },
   {
     id: "timeout",
-    title: "timeoutMs on a slow call rejects with TimeoutError (retryable)",
+    title: "timeoutMs on a slow call rejects with RequestTimeoutError (retryable)",
     needsEmulator: true,
     async run(context) {
       const emulator = needEmulator(context);
