@@ -1,8 +1,10 @@
 import {
   AbortedError,
+  type AttemptProgress,
   abortError,
   ConnectionError,
   ContextLengthError,
+  classifyTransportFailure,
   errorFromDetails,
   headersToRecord,
   InvalidRequestError,
@@ -14,6 +16,7 @@ import {
   OverloadedError,
   QuotaExceededError,
   RateLimitError,
+  type RequestOutcome,
   RequestTimeoutError,
   redactRecord,
   redactSecret,
@@ -49,6 +52,7 @@ export interface ProviderFailure {
   /** Anthropic's own message, quoted in ours (after redaction). */
   readonly providerMessage?: string | undefined;
   readonly requestId?: string | undefined;
+  readonly requestOutcome?: RequestOutcome | undefined;
   readonly cause?: unknown;
 }
 
@@ -61,6 +65,11 @@ export interface ErrorContext {
   readonly timeoutMs?: number | undefined;
   /** The API key, so that nothing copied from the response can carry it. */
   readonly secret?: string | undefined;
+  /**
+   * How far the failed attempt had got (response head, part of a streamed answer), which tells a
+   * reset before the response from one after it and from a cut stream. Default: nothing had arrived.
+   */
+  readonly progress?: AttemptProgress | undefined;
 }
 
 /**
@@ -73,14 +82,28 @@ export function toLlmError(error: unknown, context: ErrorContext = {}): LlmError
   if (isLlmError(error)) return error;
   const cause = safeCause(error, context.secret);
   if (context.signal?.aborted) return abortError(context.signal, cause);
+  // A timeout after sending: the server may have run the request.
   if (context.timedOut) {
-    return new RequestTimeoutError({ timeoutMs: context.timeoutMs, provider: PROVIDER, cause });
+    return new RequestTimeoutError({
+      timeoutMs: context.timeoutMs,
+      provider: PROVIDER,
+      cause,
+      requestOutcome: "unknown",
+    });
   }
 
   const name = errorName(error);
+  const connectionFailure = () =>
+    new ConnectionError({
+      provider: PROVIDER,
+      cause,
+      ...classifyTransportFailure(error, context.progress ?? { responseStarted: false }),
+    });
   if (name === "APIUserAbortError") return new AbortedError({ provider: PROVIDER, cause });
-  if (name === "APIConnectionTimeoutError") return new RequestTimeoutError({ provider: PROVIDER, cause });
-  if (name === "APIConnectionError") return new ConnectionError({ provider: PROVIDER, cause });
+  if (name === "APIConnectionTimeoutError") {
+    return new RequestTimeoutError({ provider: PROVIDER, cause, requestOutcome: "unknown" });
+  }
+  if (name === "APIConnectionError") return connectionFailure();
 
   if (isApiError(error)) {
     const headers = error.headers ? redactRecord(headersToRecord(error.headers), context.secret) : undefined;
@@ -94,6 +117,8 @@ export function toLlmError(error: unknown, context: ErrorContext = {}): LlmError
         context.secret,
       ),
       requestId: stringOrUndefined(error.requestID) ?? headers?.["request-id"] ?? bodyRequestId(error.error),
+      // No status: an `event: error` inside a 200 stream, after part of the answer may have been generated.
+      ...(typeof error.status === "number" ? {} : { requestOutcome: "unknown" as const }),
       cause,
     });
   }
@@ -102,6 +127,7 @@ export function toLlmError(error: unknown, context: ErrorContext = {}): LlmError
   // transit or by the server, and asking again is the fix.
   if (error instanceof SyntaxError) {
     return new ServerError({
+      requestOutcome: "unknown",
       message:
         "Anthropic sent a response that is not valid JSON. Retry the call; if it keeps happening, check proxies between you and the API.",
       provider: PROVIDER,
@@ -117,7 +143,7 @@ export function toLlmError(error: unknown, context: ErrorContext = {}): LlmError
     });
   }
   // fetch's own failures while reading a body ("terminated", "other side closed", aborts we did not ask for).
-  return new ConnectionError({ provider: PROVIDER, cause });
+  return connectionFailure();
 }
 
 /**
@@ -136,6 +162,7 @@ export function failureToLlmError(failure: ProviderFailure): LlmError {
       errorCode: failure.errorCode,
       providerMessage: failure.providerMessage,
       requestId: failure.requestId,
+      ...(failure.requestOutcome === undefined ? {} : { requestOutcome: failure.requestOutcome }),
       retryAfterMs: headers ? retryAfterMsFromHeaders(headers) : undefined,
       cause: failure.cause,
     },

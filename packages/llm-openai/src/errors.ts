@@ -1,8 +1,10 @@
 import {
+  type AttemptProgress,
   AuthenticationError,
   abortError,
   ConnectionError,
   ContextLengthError,
+  classifyTransportFailure,
   errorFromDetails,
   isLlmError,
   isQuotaCode,
@@ -20,6 +22,7 @@ import {
   retryAfterMsFromHeaders,
   ServerError,
   safeCause,
+  systemErrorCode,
 } from "@sluice/llm";
 import { type RateLimitDimension, rateLimitWaitMs } from "./rate-limit.js";
 
@@ -108,6 +111,8 @@ export function failureToLlmError(failure: ResponseFailure): LlmError {
       providerMessage: redactSecret(fields.message, secret),
       requestId: headers?.["x-request-id"] ?? headers?.["request-id"] ?? fields.requestId,
       retryAfterMs,
+      // Without a status the failure came inside a 200 answer: the server may have generated part of it.
+      ...(status === undefined ? { requestOutcome: "unknown" as const } : {}),
       cause: responseCause(failure),
     },
     // The statuses mean what they mean everywhere; a 503 is a local server's full queue (Ollama's
@@ -203,6 +208,11 @@ export interface ErrorContext {
   readonly baseURL?: string | undefined;
   /** How to start the server, for "connection refused". */
   readonly startHint?: string | undefined;
+  /**
+   * How far the attempt had got (response head, part of a streamed answer), which tells a reset
+   * before the response from one after it and from a cut stream. Default: nothing had arrived.
+   */
+  readonly progress?: AttemptProgress | undefined;
 }
 
 /**
@@ -214,9 +224,18 @@ export function toLlmError(error: unknown, context: ErrorContext): LlmError {
   const { provider, secret } = context;
   const cause = safeCause(error, secret);
   if (context.signal?.aborted) return abortError(context.signal, cause);
-  if (context.timedOut) return new RequestTimeoutError({ timeoutMs: context.timeoutMs, provider, cause });
+  // Timed out or garbled after sending: the server may have run the request.
+  if (context.timedOut) {
+    return new RequestTimeoutError({
+      timeoutMs: context.timeoutMs,
+      provider,
+      cause,
+      requestOutcome: "unknown",
+    });
+  }
   if (error instanceof SyntaxError) {
     return new ServerError({
+      requestOutcome: "unknown",
       message:
         `${provider} sent a response that is not valid JSON. Retry the call; if it keeps happening, ` +
         "check the base URL points at an OpenAI-compatible API (ending in /v1) and any proxy in between.",
@@ -233,6 +252,7 @@ export function toLlmError(error: unknown, context: ErrorContext): LlmError {
       { provider, cause },
     );
   }
+  const transport = classifyTransportFailure(error, context.progress ?? { responseStarted: false });
   if (networkCode === "ECONNREFUSED") {
     const hint = context.startHint ? ` If it is not, ${context.startHint}.` : "";
     return new ConnectionError({
@@ -241,6 +261,7 @@ export function toLlmError(error: unknown, context: ErrorContext): LlmError {
         "Otherwise point `baseURL` (or OPENAI_BASE_URL) at it.",
       provider,
       cause,
+      ...transport,
     });
   }
   if (networkCode === "ENOTFOUND" || networkCode === "EAI_AGAIN") {
@@ -248,6 +269,7 @@ export function toLlmError(error: unknown, context: ErrorContext): LlmError {
       message: `Could not resolve the host of ${url} (${networkCode}). Check \`baseURL\` (or OPENAI_BASE_URL) and your network.`,
       provider,
       cause,
+      ...transport,
     });
   }
   return new ConnectionError({
@@ -256,25 +278,9 @@ export function toLlmError(error: unknown, context: ErrorContext): LlmError {
       "Retry; if it persists, check the network, proxy and base URL.",
     provider,
     cause,
+    ...transport,
   });
 }
 
 /** What undici's fetch says for failures of the network itself (the details are in `cause`). */
 const FETCH_NETWORK_MESSAGES: ReadonlySet<string> = new Set(["fetch failed", "terminated"]);
-
-/** The `code` of the system error under fetch's "fetch failed" (ECONNREFUSED, ECONNRESET, …). */
-function systemErrorCode(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && typeof current === "object" && current !== null; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === "string" && /^E[A-Z]+$/.test(code)) return code;
-    // `localhost` may resolve to several addresses: Node then reports an AggregateError.
-    const inner = (current as { errors?: unknown }).errors;
-    if (Array.isArray(inner)) {
-      const found = inner.map(systemErrorCode).find((c) => c !== undefined);
-      if (found !== undefined) return found;
-    }
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}

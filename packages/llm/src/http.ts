@@ -130,7 +130,8 @@ export interface ErrorMappingRules {
  * `classify` first, then the status (400/422 invalid request, 401 authentication, 402 quota,
  * 403 permission, 404 not found, 408/504 timeout, 409 and other 5xx server error, 413 context
  * length, 429 rate limit, 503/529 overloaded, any other status invalid request), or `withoutStatus`
- * when there is none. `details` becomes the error's fields, so fill in everything known.
+ * when there is none. `details` becomes the error's fields, so fill in everything known. With a
+ * status, `requestOutcome` defaults to "refused" ("unknown" for a 504).
  *
  * @example
  * return errorFromDetails(
@@ -138,13 +139,23 @@ export interface ErrorMappingRules {
  *   { classify: (d) => (d.errorCode === "out_of_credits" ? new QuotaExceededError(d) : undefined) },
  * );
  */
-export function errorFromDetails(details: LlmErrorDetails, rules: ErrorMappingRules = {}): LlmError {
+export function errorFromDetails(given: LlmErrorDetails, rules: ErrorMappingRules = {}): LlmError {
+  const details = withStatusOutcome(given);
   const decided = rules.classify?.(details);
   if (decided !== undefined) return decided;
   if (details.status === undefined) return (rules.withoutStatus ?? errorFromErrorType)(details);
   const ErrorClass =
     ERROR_BY_STATUS.get(details.status) ?? (details.status >= 500 ? ServerError : InvalidRequestError);
   return new ErrorClass(details);
+}
+
+/**
+ * A status means the server answered: it refused the request and generated nothing, except a 504,
+ * where a gateway gave up on an upstream that may still have run it.
+ */
+function withStatusOutcome(details: LlmErrorDetails): LlmErrorDetails {
+  if (details.status === undefined || details.requestOutcome !== undefined) return details;
+  return { ...details, requestOutcome: details.status === 504 ? "unknown" : "refused" };
 }
 
 type ErrorClass = new (details: LlmErrorDetails) => LlmError;

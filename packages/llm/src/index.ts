@@ -47,9 +47,11 @@ export {
   PermissionError,
   QuotaExceededError,
   RateLimitError,
+  type RequestOutcome,
   RequestTimeoutError,
   ServerError,
   TimeoutError,
+  type TransportFailure,
 } from "./errors.js";
 export {
   estimateInputTokens,
@@ -69,6 +71,7 @@ export {
 } from "./http.js";
 export {
   FEEDBACK_OBSERVED,
+  type LimiterUsage,
   type LlmLimiter,
   type LlmLimiterCost,
   type LlmLimiterRunOptions,
@@ -121,3 +124,9 @@ export { redactRecord, redactSecret, redactUrl, safeCause } from "./secret.js";
 export { abortError, anySignal, sleep, throwIfAborted } from "./signals.js";
 export { readSse, type SseEvent, SseParser } from "./sse.js";
 export { collectStream, streamOfResponse } from "./stream.js";
+export {
+  type AttemptProgress,
+  classifyTransportFailure,
+  systemErrorCode,
+  type TransportFailureReading,
+} from "./transport-failure.js";
