@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFetchAnthropicModel } from "./__fixtures__/fetch-anthropic-model.js";
 import { callLlm } from "./call.js";
 import { registerProvider, resetDefaultModel, resolveDefaultModel } from "./default-model.js";
-import { isLlmError } from "./errors.js";
+import { ConnectionError, isLlmError } from "./errors.js";
 import type { LlmLimiter, LlmLimiterTaskContext, ProviderFeedback } from "./limiter.js";
 import { withLimiter } from "./limiter.js";
 import type { ChatModel } from "./model.js";
@@ -84,6 +84,33 @@ if (emulator) {
       expect(failed["error-rate-limit"]).toContain("non-LlmError");
       expect(failed["http-headers"]).toContain("response.http is missing");
       expect(failed.streaming).toBeUndefined();
+    }, 60_000);
+
+    it("flags an adapter that cannot tell connection faults apart", async () => {
+      // Every connection failure reported the same way, as adapters did before requestOutcome.
+      const blur = (error: unknown) =>
+        isLlmError(error, "connection") ? new ConnectionError({ message: error.message }) : error;
+      const report = await runConformance({
+        name: "blurry",
+        startEmulator,
+        createModel: (url, { apiKey, modelId }) => {
+          const model = createFetchAnthropicModel({ baseURL: url, apiKey, model: modelId });
+          return {
+            ...model,
+            generate: (request) =>
+              model.generate(request).catch((error: unknown) => Promise.reject(blur(error))),
+          } satisfies ChatModel;
+        },
+      });
+      const failed = Object.fromEntries(
+        report.results.filter((r) => r.status === "failed").map((r) => [r.id, r.reason]),
+      );
+      expect(failed["fault-connection-refused"]).toContain("requestOutcome");
+      expect(failed["fault-reset-before-response"]).toContain("requestOutcome");
+      expect(failed["fault-reset-after-response-head"]).toContain("requestOutcome");
+      // Streams were left alone, and the statuses still map.
+      expect(failed["fault-stream-cut"]).toBeUndefined();
+      expect(failed["error-overloaded"]).toBeUndefined();
     }, 60_000);
   });
 

@@ -103,6 +103,8 @@ export function errorFromHttp(failure: HttpFailure): LlmError {
       errorCode: parsed.errorCode,
       providerMessage: parsed.message,
       provider: failure.provider,
+      // Without a status the error came inside a 200 answer, part of which may have been generated.
+      ...(failure.status === undefined ? { requestOutcome: "unknown" as const } : {}),
       cause: failure.cause,
     },
     { classify: classifyByNeutralCodes, withoutStatus: errorFromNeutralType },

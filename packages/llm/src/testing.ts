@@ -7,6 +7,7 @@ export { ConformanceError, expectLlmError } from "./testing/assert.js";
 export { conformanceChecks } from "./testing/checks.js";
 export { compressedClock, type TestClock } from "./testing/clock.js";
 export { caughtLlmError, printedForms } from "./testing/failures.js";
+export { type FaultProxy, type ProxyFault, startFaultProxy } from "./testing/fault-proxy.js";
 export {
   ARTICLE,
   CONFORMANCE_API_KEY,
