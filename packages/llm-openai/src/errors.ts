@@ -1,4 +1,5 @@
 import {
+  type AbortSignalLike,
   type AttemptProgress,
   AuthenticationError,
   abortError,
@@ -199,7 +200,7 @@ function responseCause(failure: ResponseFailure): ProviderResponseError {
 export interface ErrorContext {
   readonly provider: string;
   /** The caller's signal: once it fired, every failure is reported as `AbortedError`. */
-  readonly signal?: AbortSignal | undefined;
+  readonly signal?: AbortSignalLike | undefined;
   /** Whether the attempt's `timeoutMs` ran out. */
   readonly timedOut?: boolean | undefined;
   readonly timeoutMs?: number | undefined;

@@ -6,7 +6,7 @@
  * re-exports go in the next minor release.
  */
 export { MAX_RETRY_AFTER_MS, parseGoDuration } from "@sluice/llm";
-export type { HttpAttempt, OpenAICompatibleModelOptions } from "./config.js";
+export type { FetchFunction, HttpAttempt, OpenAICompatibleModelOptions } from "./config.js";
 export { DEFAULT_MAX_RETRIES } from "./config.js";
 export {
   type ErrorContext,

@@ -5,6 +5,7 @@
  */
 
 import { isLlmError } from "./errors.js";
+import type { AbortSignalLike } from "./platform.js";
 import { sleep } from "./signals.js";
 
 export interface BackoffOptions {
@@ -44,7 +45,7 @@ export const MAX_RETRY_AFTER_MS = 60_000;
 export interface RetryOptions {
   /** Retries after the first attempt. */
   readonly maxRetries: number;
-  readonly signal?: AbortSignal | undefined;
+  readonly signal?: AbortSignalLike | undefined;
   /** Numbers in [0, 1) for jitter. Default Math.random. */
   readonly random?: () => number;
 }

@@ -106,6 +106,7 @@ export {
   splitSentences,
   summarizeExtractive,
 } from "./offline/summarize.js";
+export type { AbortSignalLike, AbortSignalShape, ByteStream, ByteStreamReader } from "./platform.js";
 export {
   ANTHROPIC_PRICES_AS_OF,
   ANTHROPIC_PRICING_URL,

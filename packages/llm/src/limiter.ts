@@ -16,6 +16,7 @@ import type {
   Usage,
 } from "./model.js";
 import { totalInputTokens, validateChatRequest } from "./model.js";
+import type { AbortSignalLike } from "./platform.js";
 import { abortError, anySignal } from "./signals.js";
 import { EventChannel } from "./stream.js";
 
@@ -31,7 +32,7 @@ export interface LlmLimiter {
 
 export interface LlmLimiterTaskContext {
   /** Fires when the limiter cancels the job. */
-  readonly signal: AbortSignal;
+  readonly signal: AbortSignalLike;
   /** 1-based attempt number, when the limiter retries by itself. */
   readonly attempt?: number;
   /**
@@ -57,7 +58,7 @@ export interface LlmLimiterCost {
 }
 
 export interface LlmLimiterRunOptions {
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignalLike;
   readonly cost?: LlmLimiterCost;
 }
 
@@ -184,7 +185,7 @@ export function withLimiter(
     if (usage !== undefined) context.reportUsage?.(usage);
   };
 
-  const failed = (error: unknown, signal: AbortSignal | undefined): unknown => {
+  const failed = (error: unknown, signal: AbortSignalLike | undefined): unknown => {
     if (!isLlmError(error)) return signal?.aborted ? abortError(signal, error) : error;
     const alreadyObserved = (error as unknown as Record<symbol, unknown>)[FEEDBACK_OBSERVED] === true;
     if (observeErrors && limiter.observe && !alreadyObserved && hasFeedback(error)) {
@@ -285,7 +286,7 @@ export function withLimiter(
   }
 }
 
-function withSignal(request: ChatRequest, signal: AbortSignal | undefined): ChatRequest {
+function withSignal(request: ChatRequest, signal: AbortSignalLike | undefined): ChatRequest {
   const { signal: _ignored, ...rest } = request;
   return { ...rest, ...(signal ? { signal } : {}), transportRetries: 0 };
 }

@@ -6,6 +6,12 @@
 export { ConformanceError, expectLlmError } from "./testing/assert.js";
 export { conformanceChecks } from "./testing/checks.js";
 export { compressedClock, type TestClock } from "./testing/clock.js";
+export {
+  type ConsumerCompileResult,
+  type ConsumerProject,
+  type ConsumerResolution,
+  compileConsumer,
+} from "./testing/consumer-types.js";
 export { caughtLlmError, printedForms } from "./testing/failures.js";
 export { type FaultProxy, type ProxyFault, startFaultProxy } from "./testing/fault-proxy.js";
 export {
