@@ -7,7 +7,6 @@
 /** The part of `AbortSignal` Sluice uses, for consumers whose types have none. */
 export interface AbortSignalShape {
   readonly aborted: boolean;
-  // biome-ignore lint/suspicious/noExplicitAny: the platform's own type for a reason is any.
   readonly reason: any;
   throwIfAborted(): void;
   addEventListener(type: "abort", listener: () => void, options?: { readonly once?: boolean }): void;

@@ -1,4 +1,4 @@
-import { isLlmError, type LlmError, type LlmErrorCode } from "../errors.js";
+import { isLlmError, type LlmErrorCode } from "../errors.js";
 import type { ChatModel, ChatRequest, ChatResponse, ChatStreamEvent, StopReason, Usage } from "../model.js";
 import { toStopReason } from "../model.js";
 import { ConformanceError, ensure, ensureEqual, ensureNoSecret, expectLlmError, show } from "./assert.js";
@@ -6,13 +6,7 @@ import { needEmulator, PROMPTLY_MS, rejectStream } from "./check-support.js";
 import { errorChecks } from "./error-checks.js";
 import { faultChecks } from "./fault-checks.js";
 import { ARTICLE, collectEvents, SHORT_PROMPT, userRequest } from "./fixtures.js";
-import type {
-  CheckContext,
-  ConformanceCheck,
-  ConformanceCheckId,
-  ConformanceEmulator,
-  FaultKind,
-} from "./types.js";
+import type { ConformanceCheck, ConformanceEmulator, FaultKind } from "./types.js";
 
 function ensureUsage(usage: Usage, what: string): void {
   for (const key of [
