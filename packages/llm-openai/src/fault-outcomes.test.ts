@@ -1,7 +1,8 @@
-import { type LimiterUsage, type LlmLimiter, type ProviderFeedback, withLimiter } from "@sluice/llm";
+import { type LlmLimiter, withLimiter } from "@sluice/llm";
 import {
   caughtLlmError,
   collectEvents,
+  recordingLimiter,
   type ScriptedResponse,
   startFaultProxy,
   startScriptedServer,
@@ -19,18 +20,6 @@ const request = (text = "Summarize: the tide comes in twice a day. Boats wait fo
   maxTokens: 200,
   transportRetries: 0,
 });
-
-/** A limiter that admits at once and records what it is told. */
-function recordingLimiter() {
-  const reported: LimiterUsage[] = [];
-  const observed: ProviderFeedback[] = [];
-  const limiter: LlmLimiter = {
-    run: (task) =>
-      task({ signal: new AbortController().signal, attempt: 1, reportUsage: (u) => reported.push(u) }),
-    observe: (feedback) => observed.push(feedback),
-  };
-  return { limiter, reported, observed };
-}
 
 const RATE_HEADERS = {
   "x-ratelimit-limit-requests": "60",

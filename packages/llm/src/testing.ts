@@ -22,6 +22,7 @@ export {
   SHORT_PROMPT,
   userRequest,
 } from "./testing/fixtures.js";
+export { type RecordingLimiter, recordingLimiter } from "./testing/recording-limiter.js";
 export {
   type ConformanceReport,
   type ConformanceResult,
