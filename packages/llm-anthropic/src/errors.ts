@@ -20,6 +20,7 @@ import {
   RequestTimeoutError,
   redactRecord,
   redactSecret,
+  redactUrl,
   retryAfterMsFromHeaders,
   ServerError,
   safeCause,
@@ -70,6 +71,8 @@ export interface ErrorContext {
    * reset before the response from one after it and from a cut stream. Default: nothing had arrived.
    */
   readonly progress?: AttemptProgress | undefined;
+  /** The API's base URL, named when the connection is refused. */
+  readonly baseURL?: string | undefined;
 }
 
 /**
@@ -93,12 +96,16 @@ export function toLlmError(error: unknown, context: ErrorContext = {}): LlmError
   }
 
   const name = errorName(error);
-  const connectionFailure = () =>
-    new ConnectionError({
-      provider: PROVIDER,
-      cause,
-      ...classifyTransportFailure(error, context.progress ?? { responseStarted: false }),
-    });
+  const connectionFailure = () => {
+    const transport = classifyTransportFailure(error, context.progress ?? { responseStarted: false });
+    const url = context.baseURL === undefined ? undefined : redactUrl(context.baseURL, context.secret);
+    // Name the server when nothing answers at all: a wrong base URL is the usual cause.
+    const message =
+      transport.transportFailure === "refused" && url !== undefined
+        ? `Could not connect to ${url}: is the server running there? Otherwise point \`baseURL\` (or ANTHROPIC_BASE_URL) at it.`
+        : undefined;
+    return new ConnectionError({ provider: PROVIDER, cause, ...transport, ...(message ? { message } : {}) });
+  };
   if (name === "APIUserAbortError") return new AbortedError({ provider: PROVIDER, cause });
   if (name === "APIConnectionTimeoutError") {
     return new RequestTimeoutError({ provider: PROVIDER, cause, requestOutcome: "unknown" });

@@ -87,6 +87,7 @@ describe("connection faults through withLimiter", () => {
     const { limiter, reported, observed } = recordingLimiter();
     const model = withLimiter(createAnthropicModel({ baseURL: url, apiKey: API_KEY }), limiter);
     const error = await caughtLlmError(() => model.generate(request()));
+    expect(error.message).toContain(`Could not connect to ${url}`);
     expect(error).toMatchObject({
       code: "connection",
       requestOutcome: "not_sent",

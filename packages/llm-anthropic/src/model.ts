@@ -100,6 +100,7 @@ export function createAnthropicModel(options: AnthropicModelOptions = {}): Anthr
       timeoutMs: capture.timeoutMs,
       secret,
       progress: { responseStarted: capture.responseStarted, answerStarted },
+      baseURL: client.baseURL,
     });
 
   async function* streamChat(request: ChatRequest): AsyncGenerator<ChatStreamEvent> {
