@@ -1,6 +1,6 @@
 import {
   AbortedError,
-  type AttemptProgress,
+  type AttemptFailureContext,
   abortError,
   ConnectionError,
   ContextLengthError,
@@ -58,22 +58,7 @@ export interface ProviderFailure {
 }
 
 /** What the model knows about the call that failed, beyond the error itself. */
-export interface ErrorContext {
-  /** The caller's signal: once it fired, every failure is reported as `AbortedError`. */
-  readonly signal?: AbortSignal | undefined;
-  /** Whether the per-attempt `timeoutMs` ran out on the attempt that failed. */
-  readonly timedOut?: boolean | undefined;
-  readonly timeoutMs?: number | undefined;
-  /** The API key, so that nothing copied from the response can carry it. */
-  readonly secret?: string | undefined;
-  /**
-   * How far the failed attempt had got (response head, part of a streamed answer), which tells a
-   * reset before the response from one after it and from a cut stream. Default: nothing had arrived.
-   */
-  readonly progress?: AttemptProgress | undefined;
-  /** The API's base URL, named when the connection is refused. */
-  readonly baseURL?: string | undefined;
-}
+export type ErrorContext = AttemptFailureContext;
 
 /**
  * The @sluice/llm error for anything the SDK (or fetch under it) threw.

@@ -1,6 +1,5 @@
 import {
-  type AbortSignalLike,
-  type AttemptProgress,
+  type AttemptFailureContext,
   AuthenticationError,
   abortError,
   ConnectionError,
@@ -197,23 +196,10 @@ function responseCause(failure: ResponseFailure): ProviderResponseError {
 }
 
 /** What the model knows about a call that threw, beyond the error itself. */
-export interface ErrorContext {
+export interface ErrorContext extends AttemptFailureContext {
   readonly provider: string;
-  /** The caller's signal: once it fired, every failure is reported as `AbortedError`. */
-  readonly signal?: AbortSignalLike | undefined;
-  /** Whether the attempt's `timeoutMs` ran out. */
-  readonly timedOut?: boolean | undefined;
-  readonly timeoutMs?: number | undefined;
-  readonly secret?: string | undefined;
-  /** The server's base URL, named in connection errors. */
-  readonly baseURL?: string | undefined;
   /** How to start the server, for "connection refused". */
   readonly startHint?: string | undefined;
-  /**
-   * How far the attempt had got (response head, part of a streamed answer), which tells a reset
-   * before the response from one after it and from a cut stream. Default: nothing had arrived.
-   */
-  readonly progress?: AttemptProgress | undefined;
 }
 
 /**

@@ -126,6 +126,7 @@ export { abortError, anySignal, sleep, throwIfAborted } from "./signals.js";
 export { readSse, type SseEvent, SseParser } from "./sse.js";
 export { collectStream, streamOfResponse } from "./stream.js";
 export {
+  type AttemptFailureContext,
   type AttemptProgress,
   classifyTransportFailure,
   systemErrorCode,

@@ -1,4 +1,5 @@
 import type { RequestOutcome, TransportFailure } from "./errors.js";
+import type { AbortSignalLike } from "./platform.js";
 
 /**
  * Telling connection-level failures apart, for adapters over fetch or an SDK on top of it. What the
@@ -22,6 +23,21 @@ export interface AttemptProgress {
   readonly responseStarted: boolean;
   /** Part of a streamed answer had arrived (at least one event). */
   readonly answerStarted?: boolean;
+}
+
+/** What an adapter knows about a failed attempt beyond the error itself: the input of its error mapping. */
+export interface AttemptFailureContext {
+  /** The caller's signal: once it fired, every failure is reported as `AbortedError`. */
+  readonly signal?: AbortSignalLike | undefined;
+  /** Whether the attempt's own `timeoutMs` ran out. */
+  readonly timedOut?: boolean | undefined;
+  readonly timeoutMs?: number | undefined;
+  /** The API key, so that nothing copied from the response or the cause can carry it. */
+  readonly secret?: string | undefined;
+  /** How far the attempt had got; tells the kinds of connection failure apart. Default: nothing arrived. */
+  readonly progress?: AttemptProgress | undefined;
+  /** The server's base URL, named when the connection is refused. */
+  readonly baseURL?: string | undefined;
 }
 
 /** A connection-level failure's kind and what it means for the request. */
