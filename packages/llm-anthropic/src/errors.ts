@@ -1,24 +1,29 @@
 import {
   AbortedError,
+  type AttemptFailureContext,
   abortError,
   ConnectionError,
   ContextLengthError,
+  classifyTransportFailure,
   errorFromDetails,
   headersToRecord,
   InvalidRequestError,
   isLlmError,
+  isQuotaFailure,
   LlmConfigurationError,
   type LlmError,
   type LlmErrorDetails,
   OverloadedError,
   QuotaExceededError,
   RateLimitError,
+  type RequestOutcome,
+  RequestTimeoutError,
   redactRecord,
   redactSecret,
+  redactUrl,
   retryAfterMsFromHeaders,
   ServerError,
   safeCause,
-  TimeoutError,
 } from "@sluice/llm";
 
 /**
@@ -27,18 +32,6 @@ import {
  */
 
 export const PROVIDER = "anthropic";
-
-/** `error_code`s that mean the account cannot spend more: retrying will not help until a human acts. */
-const QUOTA_CODES: ReadonlySet<string> = new Set([
-  "enforced_spend_limit_reached",
-  "contract_spend_limit_reached",
-  "linked_organization_spend_limit_reached",
-  "linked_organization_billing_unavailable",
-  "insufficient_quota",
-  "credit_balance_too_low",
-]);
-// Codes not in the list above that still name a spending cause ("…_spend_limit_…", "…quota…").
-const QUOTA_CODE_PATTERN = /spend|quota|billing|credit/;
 
 /** `error_code`s of a 400 that mean the prompt plus max_tokens does not fit the context window. */
 const CONTEXT_CODES: ReadonlySet<string> = new Set([
@@ -60,19 +53,12 @@ export interface ProviderFailure {
   /** Anthropic's own message, quoted in ours (after redaction). */
   readonly providerMessage?: string | undefined;
   readonly requestId?: string | undefined;
+  readonly requestOutcome?: RequestOutcome | undefined;
   readonly cause?: unknown;
 }
 
 /** What the model knows about the call that failed, beyond the error itself. */
-export interface ErrorContext {
-  /** The caller's signal: once it fired, every failure is reported as `AbortedError`. */
-  readonly signal?: AbortSignal | undefined;
-  /** Whether the per-attempt `timeoutMs` ran out on the attempt that failed. */
-  readonly timedOut?: boolean | undefined;
-  readonly timeoutMs?: number | undefined;
-  /** The API key, so that nothing copied from the response can carry it. */
-  readonly secret?: string | undefined;
-}
+export type ErrorContext = AttemptFailureContext;
 
 /**
  * The @sluice/llm error for anything the SDK (or fetch under it) threw.
@@ -84,14 +70,32 @@ export function toLlmError(error: unknown, context: ErrorContext = {}): LlmError
   if (isLlmError(error)) return error;
   const cause = safeCause(error, context.secret);
   if (context.signal?.aborted) return abortError(context.signal, cause);
+  // A timeout after sending: the server may have run the request.
   if (context.timedOut) {
-    return new TimeoutError({ timeoutMs: context.timeoutMs, provider: PROVIDER, cause });
+    return new RequestTimeoutError({
+      timeoutMs: context.timeoutMs,
+      provider: PROVIDER,
+      cause,
+      requestOutcome: "unknown",
+    });
   }
 
   const name = errorName(error);
+  const connectionFailure = () => {
+    const transport = classifyTransportFailure(error, context.progress ?? { responseStarted: false });
+    const url = context.baseURL === undefined ? undefined : redactUrl(context.baseURL, context.secret);
+    // Name the server when nothing answers at all: a wrong base URL is the usual cause.
+    const message =
+      transport.transportFailure === "refused" && url !== undefined
+        ? `Could not connect to ${url}: is the server running there? Otherwise point \`baseURL\` (or ANTHROPIC_BASE_URL) at it.`
+        : undefined;
+    return new ConnectionError({ provider: PROVIDER, cause, ...transport, ...(message ? { message } : {}) });
+  };
   if (name === "APIUserAbortError") return new AbortedError({ provider: PROVIDER, cause });
-  if (name === "APIConnectionTimeoutError") return new TimeoutError({ provider: PROVIDER, cause });
-  if (name === "APIConnectionError") return new ConnectionError({ provider: PROVIDER, cause });
+  if (name === "APIConnectionTimeoutError") {
+    return new RequestTimeoutError({ provider: PROVIDER, cause, requestOutcome: "unknown" });
+  }
+  if (name === "APIConnectionError") return connectionFailure();
 
   if (isApiError(error)) {
     const headers = error.headers ? redactRecord(headersToRecord(error.headers), context.secret) : undefined;
@@ -105,6 +109,8 @@ export function toLlmError(error: unknown, context: ErrorContext = {}): LlmError
         context.secret,
       ),
       requestId: stringOrUndefined(error.requestID) ?? headers?.["request-id"] ?? bodyRequestId(error.error),
+      // No status: an `event: error` inside a 200 stream, after part of the answer may have been generated.
+      ...(typeof error.status === "number" ? {} : { requestOutcome: "unknown" as const }),
       cause,
     });
   }
@@ -113,6 +119,7 @@ export function toLlmError(error: unknown, context: ErrorContext = {}): LlmError
   // transit or by the server, and asking again is the fix.
   if (error instanceof SyntaxError) {
     return new ServerError({
+      requestOutcome: "unknown",
       message:
         "Anthropic sent a response that is not valid JSON. Retry the call; if it keeps happening, check proxies between you and the API.",
       provider: PROVIDER,
@@ -128,7 +135,7 @@ export function toLlmError(error: unknown, context: ErrorContext = {}): LlmError
     });
   }
   // fetch's own failures while reading a body ("terminated", "other side closed", aborts we did not ask for).
-  return new ConnectionError({ provider: PROVIDER, cause });
+  return connectionFailure();
 }
 
 /**
@@ -147,6 +154,7 @@ export function failureToLlmError(failure: ProviderFailure): LlmError {
       errorCode: failure.errorCode,
       providerMessage: failure.providerMessage,
       requestId: failure.requestId,
+      ...(failure.requestOutcome === undefined ? {} : { requestOutcome: failure.requestOutcome }),
       retryAfterMs: headers ? retryAfterMsFromHeaders(headers) : undefined,
       cause: failure.cause,
     },
@@ -160,7 +168,8 @@ function classifyAnthropicFailure(details: LlmErrorDetails): LlmError | undefine
   const type = details.errorType ?? "";
   const code = details.errorCode ?? "";
   if (code === RAMP_LIMIT_CODE) return new RateLimitError(details);
-  if (isQuotaCode(code) || type === "billing_error" || status === 402) return new QuotaExceededError(details);
+  // Spend caps and quotas by @sluice/llm's shared table (codes, billing_error, 402).
+  if (isQuotaFailure(details)) return new QuotaExceededError(details);
   if (status === 429) {
     return isSpendCap429(code, details.headers, details.retryAfterMs)
       ? new QuotaExceededError(details)
@@ -174,10 +183,6 @@ function classifyAnthropicFailure(details: LlmErrorDetails): LlmError | undefine
     return new OverloadedError(details);
   }
   return undefined;
-}
-
-function isQuotaCode(code: string): boolean {
-  return code !== "" && (QUOTA_CODES.has(code) || QUOTA_CODE_PATTERN.test(code));
 }
 
 /**

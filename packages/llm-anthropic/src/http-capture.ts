@@ -39,6 +39,7 @@ export class HttpCapture {
   readonly #onHttpResponse: ((attempt: HttpAttempt) => void) | undefined;
   #attempts = 0;
   #last: HttpInfo | undefined;
+  #responded = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timedOut = false;
 
@@ -57,6 +58,11 @@ export class HttpCapture {
     return this.#attempts;
   }
 
+  /** Whether the latest attempt's response head arrived (a later failure cut its body). */
+  get responseStarted(): boolean {
+    return this.#responded;
+  }
+
   /** Whether the latest attempt ran out of `timeoutMs`. */
   get timedOut(): boolean {
     return this.#timedOut;
@@ -72,6 +78,7 @@ export class HttpCapture {
     // A new attempt supersedes the previous one's timer: only the running attempt can time out.
     this.#clearTimer();
     this.#timedOut = false;
+    this.#responded = false;
 
     let attemptRequest = request;
     if (this.#timeoutMs !== undefined) {
@@ -87,6 +94,7 @@ export class HttpCapture {
     }
 
     const response = await next(attemptRequest);
+    this.#responded = true;
     const http: HttpInfo = { status: response.status, headers: headersToRecord(response.headers) };
     this.#last = http;
     let observed: HttpAttempt = { ...http, attempt };

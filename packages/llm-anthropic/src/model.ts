@@ -93,12 +93,14 @@ export function createAnthropicModel(options: AnthropicModelOptions = {}): Anthr
     };
   };
 
-  const failure = (error: unknown, request: ChatRequest, capture: HttpCapture) =>
+  const failure = (error: unknown, request: ChatRequest, capture: HttpCapture, answerStarted = false) =>
     toLlmError(error, {
       signal: request.signal,
       timedOut: capture.timedOut,
       timeoutMs: capture.timeoutMs,
       secret,
+      progress: { responseStarted: capture.responseStarted, answerStarted },
+      baseURL: client.baseURL,
     });
 
   async function* streamChat(request: ChatRequest): AsyncGenerator<ChatStreamEvent> {
@@ -106,6 +108,7 @@ export function createAnthropicModel(options: AnthropicModelOptions = {}): Anthr
     const capture = startCall(request);
     let sdkStream: { controller: AbortController } | undefined;
     let completed = false;
+    let answerStarted = false;
     try {
       const { data, response } = await client.messages
         .create(toStreamingParams(request, modelId), requestOptions(request, capture))
@@ -113,6 +116,7 @@ export function createAnthropicModel(options: AnthropicModelOptions = {}): Anthr
       sdkStream = data;
       const assembler = new StreamAssembler();
       for await (const event of data) {
+        answerStarted = true;
         for (const out of assembler.accept(event)) yield out;
       }
       // The SDK ends the iteration quietly when the request is aborted (our signal or the attempt's
@@ -124,7 +128,7 @@ export function createAnthropicModel(options: AnthropicModelOptions = {}): Anthr
       const requestId = response.headers.get("request-id") ?? undefined;
       yield { type: "done", response: assembler.response({ http: capture.http, requestId }) };
     } catch (error) {
-      throw failure(error, request, capture);
+      throw failure(error, request, capture, answerStarted);
     } finally {
       capture.dispose();
       // Stopped early by the consumer (break) or failed: release the connection.

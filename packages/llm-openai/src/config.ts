@@ -10,6 +10,14 @@ import {
 } from "./presets.js";
 
 /**
+ * The global `fetch` when the consumer's types declare one (DOM, @types/node), else any function of
+ * its shape: a strict consumer without those types still compiles against this package.
+ */
+export type FetchFunction = typeof globalThis extends { fetch: infer Fetch }
+  ? Fetch
+  : (input: string, init?: object) => Promise<unknown>;
+
+/**
  * One HTTP attempt's outcome, as `onHttpResponse` receives it: a @sluice/throttle `ProviderFeedback`
  * as it is (`throttle.observe(attempt)`).
  */
@@ -57,7 +65,7 @@ export interface OpenAICompatibleModelOptions {
   /** The body field that caps output. Default: `max_completion_tokens` on api.openai.com, else `max_tokens`. */
   readonly maxTokensField?: MaxTokensField | undefined;
   /** The fetch to use. Default: the global `fetch` of Node 20+. */
-  readonly fetch?: typeof fetch | undefined;
+  readonly fetch?: FetchFunction | undefined;
   /** Sees the status and lower-cased headers of every HTTP attempt, the adapter's own retries included. */
   readonly onHttpResponse?: ((attempt: HttpAttempt) => void) | undefined;
   /** Where `OPENAI_API_KEY` and `OPENAI_BASE_URL` are read from. Default `process.env`. */
@@ -77,7 +85,7 @@ export interface ResolvedSettings {
   readonly timeoutMs: number | undefined;
   readonly maxRetries: number;
   readonly defaultHeaders: Readonly<Record<string, string>>;
-  readonly fetch: typeof fetch;
+  readonly fetch: FetchFunction;
   readonly onHttpResponse: ((attempt: HttpAttempt) => void) | undefined;
   /** How to start the server, for "connection refused". */
   readonly startHint: string | undefined;

@@ -1,10 +1,14 @@
 import {
+  type AttemptFailureContext,
   AuthenticationError,
   abortError,
   ConnectionError,
   ContextLengthError,
+  classifyTransportFailure,
   errorFromDetails,
   isLlmError,
+  isQuotaCode,
+  isQuotaFailure,
   LlmConfigurationError,
   type LlmError,
   type LlmErrorDetails,
@@ -12,12 +16,13 @@ import {
   parseProviderErrorBody,
   QuotaExceededError,
   RateLimitError,
+  RequestTimeoutError,
   redactSecret,
   redactUrl,
   retryAfterMsFromHeaders,
   ServerError,
   safeCause,
-  TimeoutError,
+  systemErrorCode,
 } from "@sluice/llm";
 import { type RateLimitDimension, rateLimitWaitMs } from "./rate-limit.js";
 
@@ -25,16 +30,6 @@ import { type RateLimitDimension, rateLimitWaitMs } from "./rate-limit.js";
  * OpenAI-compatible failures → @sluice/llm errors, decided by HTTP status, the body's `error.code`
  * and `error.type`; never by the wording of a message, which every server phrases differently.
  */
-
-/** `error.code`s (or types) meaning the account cannot spend more: retrying will not help until a human acts. */
-const QUOTA_CODES: ReadonlySet<string> = new Set([
-  "insufficient_quota",
-  "billing_hard_limit_reached",
-  "billing_not_active",
-  "quota_exceeded",
-]);
-// Codes not listed above that still name a spending cause.
-const QUOTA_PATTERN = /quota|billing|spend|credit|budget/;
 
 /** `error.code`s meaning the prompt plus the output cap does not fit the model's context window. */
 const CONTEXT_CODES: ReadonlySet<string> = new Set([
@@ -116,6 +111,8 @@ export function failureToLlmError(failure: ResponseFailure): LlmError {
       providerMessage: redactSecret(fields.message, secret),
       requestId: headers?.["x-request-id"] ?? headers?.["request-id"] ?? fields.requestId,
       retryAfterMs,
+      // Without a status the failure came inside a 200 answer: the server may have generated part of it.
+      ...(status === undefined ? { requestOutcome: "unknown" as const } : {}),
       cause: responseCause(failure),
     },
     // The statuses mean what they mean everywhere; a 503 is a local server's full queue (Ollama's
@@ -128,7 +125,8 @@ export function failureToLlmError(failure: ResponseFailure): LlmError {
 function classifyByCode(details: LlmErrorDetails): LlmError | undefined {
   const type = details.errorType ?? "";
   const code = details.errorCode ?? "";
-  if (isQuota(code) || isQuota(type) || details.status === 402) return new QuotaExceededError(details);
+  // OpenAI-style servers put the quota name in `type` as often as in `code`.
+  if (isQuotaFailure(details) || isQuotaCode(type)) return new QuotaExceededError(details);
   if (CONTEXT_CODES.has(code)) return new ContextLengthError(details);
   return undefined;
 }
@@ -140,13 +138,9 @@ function fromStreamEvent(details: LlmErrorDetails): LlmError {
   if (OVERLOADED_MARKERS.has(code) || OVERLOADED_MARKERS.has(type)) return new OverloadedError(details);
   if (RATE_LIMIT_MARKERS.has(code) || RATE_LIMIT_MARKERS.has(type)) return new RateLimitError(details);
   if (type === "authentication_error" || code === "invalid_api_key") return new AuthenticationError(details);
-  if (type === "timeout_error") return new TimeoutError(details);
+  if (type === "timeout_error") return new RequestTimeoutError(details);
   // server_error, api_error and anything new: the server's side, worth another try.
   return new ServerError(details);
-}
-
-function isQuota(value: string): boolean {
-  return value !== "" && (QUOTA_CODES.has(value) || QUOTA_PATTERN.test(value));
 }
 
 /**
@@ -202,16 +196,8 @@ function responseCause(failure: ResponseFailure): ProviderResponseError {
 }
 
 /** What the model knows about a call that threw, beyond the error itself. */
-export interface ErrorContext {
+export interface ErrorContext extends AttemptFailureContext {
   readonly provider: string;
-  /** The caller's signal: once it fired, every failure is reported as `AbortedError`. */
-  readonly signal?: AbortSignal | undefined;
-  /** Whether the attempt's `timeoutMs` ran out. */
-  readonly timedOut?: boolean | undefined;
-  readonly timeoutMs?: number | undefined;
-  readonly secret?: string | undefined;
-  /** The server's base URL, named in connection errors. */
-  readonly baseURL?: string | undefined;
   /** How to start the server, for "connection refused". */
   readonly startHint?: string | undefined;
 }
@@ -225,9 +211,18 @@ export function toLlmError(error: unknown, context: ErrorContext): LlmError {
   const { provider, secret } = context;
   const cause = safeCause(error, secret);
   if (context.signal?.aborted) return abortError(context.signal, cause);
-  if (context.timedOut) return new TimeoutError({ timeoutMs: context.timeoutMs, provider, cause });
+  // Timed out or garbled after sending: the server may have run the request.
+  if (context.timedOut) {
+    return new RequestTimeoutError({
+      timeoutMs: context.timeoutMs,
+      provider,
+      cause,
+      requestOutcome: "unknown",
+    });
+  }
   if (error instanceof SyntaxError) {
     return new ServerError({
+      requestOutcome: "unknown",
       message:
         `${provider} sent a response that is not valid JSON. Retry the call; if it keeps happening, ` +
         "check the base URL points at an OpenAI-compatible API (ending in /v1) and any proxy in between.",
@@ -244,6 +239,7 @@ export function toLlmError(error: unknown, context: ErrorContext): LlmError {
       { provider, cause },
     );
   }
+  const transport = classifyTransportFailure(error, context.progress ?? { responseStarted: false });
   if (networkCode === "ECONNREFUSED") {
     const hint = context.startHint ? ` If it is not, ${context.startHint}.` : "";
     return new ConnectionError({
@@ -252,6 +248,7 @@ export function toLlmError(error: unknown, context: ErrorContext): LlmError {
         "Otherwise point `baseURL` (or OPENAI_BASE_URL) at it.",
       provider,
       cause,
+      ...transport,
     });
   }
   if (networkCode === "ENOTFOUND" || networkCode === "EAI_AGAIN") {
@@ -259,6 +256,7 @@ export function toLlmError(error: unknown, context: ErrorContext): LlmError {
       message: `Could not resolve the host of ${url} (${networkCode}). Check \`baseURL\` (or OPENAI_BASE_URL) and your network.`,
       provider,
       cause,
+      ...transport,
     });
   }
   return new ConnectionError({
@@ -267,25 +265,9 @@ export function toLlmError(error: unknown, context: ErrorContext): LlmError {
       "Retry; if it persists, check the network, proxy and base URL.",
     provider,
     cause,
+    ...transport,
   });
 }
 
 /** What undici's fetch says for failures of the network itself (the details are in `cause`). */
 const FETCH_NETWORK_MESSAGES: ReadonlySet<string> = new Set(["fetch failed", "terminated"]);
-
-/** The `code` of the system error under fetch's "fetch failed" (ECONNREFUSED, ECONNRESET, …). */
-function systemErrorCode(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && typeof current === "object" && current !== null; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === "string" && /^E[A-Z]+$/.test(code)) return code;
-    // `localhost` may resolve to several addresses: Node then reports an AggregateError.
-    const inner = (current as { errors?: unknown }).errors;
-    if (Array.isArray(inner)) {
-      const found = inner.map(systemErrorCode).find((c) => c !== undefined);
-      if (found !== undefined) return found;
-    }
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}

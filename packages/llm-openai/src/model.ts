@@ -3,9 +3,13 @@ import {
   type ChatRequest,
   type ChatStreamEvent,
   ConnectionError,
+  classifyTransportFailure,
   type LlmError,
+  readSse,
+  type SseEvent,
   throwIfAborted,
   validateChatRequest,
+  withRetries,
 } from "@sluice/llm";
 import { type OpenAICompatibleModelOptions, type ResolvedSettings, resolveSettings } from "./config.js";
 import { failureToLlmError } from "./errors.js";
@@ -17,8 +21,6 @@ import {
   type ResponseExtras,
   toChatResponse,
 } from "./response.js";
-import { withRetries } from "./retry.js";
-import { readSse, type SseEvent } from "./sse.js";
 import { type ChatCompletionChunk, ChunkAssembler, StreamErrorEvent } from "./stream.js";
 import { type Attempt, type OpenedResponse, Transport } from "./transport.js";
 import { UsageEstimates } from "./usage.js";
@@ -94,7 +96,7 @@ export function createOpenAICompatibleModel(
         learn(request, response);
         return response;
       } catch (error) {
-        throw transport.toError(error, opened.attempt, request.signal);
+        throw transport.toError(error, opened.attempt, request.signal, { responseStarted: true });
       } finally {
         opened.attempt.dispose();
       }
@@ -123,11 +125,12 @@ export function createOpenAICompatibleModel(
       }
       const assembler = new ChunkAssembler();
       const ended = yield* readChunks(opened, assembler, (error) =>
-        streamError(error, attempt, request, settings, transport),
+        streamError(error, attempt, request, settings, transport, assembler),
       );
       if (!ended && !assembler.finished) {
         throw new ConnectionError({
           provider: settings.provider,
+          ...classifyTransportFailure(undefined, { responseStarted: true, answerStarted: assembler.started }),
           message:
             `The response stream from ${settings.provider} ended before the answer was complete ` +
             `(no finish_reason after ${assembler.text.length} characters). The connection was probably cut; retry the call.`,
@@ -139,7 +142,7 @@ export function createOpenAICompatibleModel(
       if (response.usageEstimated === true) yield { type: "usage", usage: response.usage };
       yield { type: "done", response };
     } catch (error) {
-      throw streamError(error, attempt, request, settings, transport);
+      throw streamError(error, attempt, request, settings, transport, undefined);
     } finally {
       // Also reached when the consumer stops early (break): the request is cancelled.
       attempt.dispose();
@@ -225,9 +228,13 @@ function streamError(
   request: ChatRequest,
   settings: ResolvedSettings,
   transport: Transport,
+  assembler: ChunkAssembler | undefined,
 ): LlmError {
   if (error instanceof StreamErrorEvent && !request.signal?.aborted) {
     return failureToLlmError({ body: error.body, provider: settings.provider, secret: settings.apiKey });
   }
-  return transport.toError(error, attempt, request.signal);
+  return transport.toError(error, attempt, request.signal, {
+    responseStarted: true,
+    answerStarted: assembler?.started ?? false,
+  });
 }

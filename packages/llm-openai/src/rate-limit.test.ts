@@ -1,5 +1,6 @@
+import { parseGoDuration } from "@sluice/llm";
 import { describe, expect, it } from "vitest";
-import { parseGoDuration, rateLimitWaitMs } from "./rate-limit.js";
+import { rateLimitWaitMs } from "./rate-limit.js";
 
 describe("parseGoDuration", () => {
   it("reads the durations OpenAI sends", () => {

@@ -1,44 +1,11 @@
+import { parseGoDuration } from "@sluice/llm";
+
 /**
  * OpenAI's `x-ratelimit-{limit,remaining,reset}-{requests,tokens}` headers. Resets are Go durations
  * ("1s", "6m0s", "2m59.56s", "20ms") measuring the time until the bucket is full again, and the
  * buckets refill continuously; so the wait for one more request is a fraction of the reset, not all
- * of it.
+ * of it. The Go-duration parser itself is @sluice/llm's `parseGoDuration`.
  */
-
-const GO_DURATION_PART = /^(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/;
-const UNIT_MS: Readonly<Record<string, number>> = {
-  ns: 1e-6,
-  us: 1e-3,
-  µs: 1e-3,
-  μs: 1e-3,
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-};
-
-/**
- * A Go duration, or a plain number of seconds, in ms; undefined when it is neither.
- *
- * @example
- * parseGoDuration("2m59.56s"); // 179560
- * parseGoDuration("20ms"); // 20
- */
-export function parseGoDuration(text: string | undefined): number | undefined {
-  const value = text?.trim();
-  if (!value) return undefined;
-  if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
-  let total = 0;
-  let rest = value;
-  while (rest.length > 0) {
-    const match = GO_DURATION_PART.exec(rest);
-    const unit = match ? UNIT_MS[match[2] as string] : undefined;
-    if (!match || unit === undefined) return undefined;
-    total += Number(match[1]) * unit;
-    rest = rest.slice(match[0].length);
-  }
-  return total;
-}
 
 export type RateLimitDimension = "requests" | "tokens";
 

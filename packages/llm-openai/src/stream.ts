@@ -45,6 +45,7 @@ export class ChunkAssembler {
   #stopReason: StopReason = "unknown";
   #refused = false;
   #usage: Usage | undefined;
+  #chunks = 0;
 
   /** The events to emit for one parsed `data:` payload; throws `StreamErrorEvent` for an error chunk. */
   accept(chunk: ChatCompletionChunk): ChatStreamEvent[] {
@@ -52,6 +53,7 @@ export class ChunkAssembler {
       throw new SyntaxError("A stream chunk is not a JSON object.");
     }
     if (chunk.error !== undefined && chunk.error !== null) throw new StreamErrorEvent(chunk);
+    this.#chunks += 1;
     if (typeof chunk.model === "string" && chunk.model !== "") this.#model = chunk.model;
     const events: ChatStreamEvent[] = [];
     const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
@@ -73,6 +75,11 @@ export class ChunkAssembler {
       events.push({ type: "usage", usage: { ...usage } });
     }
     return events;
+  }
+
+  /** Whether any chunk of the answer arrived: a failure after that cut a stream mid-answer. */
+  get started(): boolean {
+    return this.#chunks > 0;
   }
 
   /** Whether a `finish_reason` arrived: the answer is complete even if the usage chunk never does. */

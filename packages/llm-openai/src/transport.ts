@@ -1,4 +1,11 @@
-import { anySignal, type HttpInfo, headersToRecord, type LlmError, redactRecord } from "@sluice/llm";
+import {
+  type AttemptProgress,
+  anySignal,
+  type HttpInfo,
+  headersToRecord,
+  type LlmError,
+  redactRecord,
+} from "@sluice/llm";
 import type { HttpAttempt, ResolvedSettings } from "./config.js";
 import { failureToLlmError, toLlmError } from "./errors.js";
 
@@ -72,6 +79,7 @@ export class Transport {
   async send(body: unknown, options: SendOptions): Promise<OpenedResponse> {
     const settings = this.#settings;
     const attempt = new Attempt(options.signal, options.timeoutMs);
+    let responseStarted = false;
     try {
       const response = await settings.fetch(settings.endpoint, {
         method: "POST",
@@ -79,6 +87,7 @@ export class Transport {
         body: JSON.stringify(body),
         ...(attempt.signal ? { signal: attempt.signal } : {}),
       });
+      responseStarted = true;
       const headers = redactRecord(headersToRecord(response.headers), settings.apiKey);
       const http: HttpInfo = { status: response.status, headers };
       if (!response.ok) {
@@ -97,14 +106,22 @@ export class Transport {
       this.#report(http, options.attemptNumber, undefined);
       return { response, http, requestId: headers["x-request-id"] ?? headers["request-id"], attempt };
     } catch (error) {
-      const mapped = this.toError(error, attempt, options.signal);
+      const mapped = this.toError(error, attempt, options.signal, { responseStarted });
       attempt.dispose();
       throw mapped;
     }
   }
 
-  /** The typed error for anything thrown while an attempt was running (or reading its body). */
-  toError(error: unknown, attempt: Attempt, callerSignal: AbortSignal | undefined): LlmError {
+  /**
+   * The typed error for anything thrown while an attempt was running (or reading its body);
+   * `progress` says how far it had got, to tell the kinds of connection failure apart.
+   */
+  toError(
+    error: unknown,
+    attempt: Attempt,
+    callerSignal: AbortSignal | undefined,
+    progress: AttemptProgress,
+  ): LlmError {
     const settings = this.#settings;
     return toLlmError(error, {
       provider: settings.provider,
@@ -114,6 +131,7 @@ export class Transport {
       secret: settings.apiKey,
       baseURL: settings.baseURL,
       startHint: settings.startHint,
+      progress,
     });
   }
 

@@ -2,6 +2,7 @@ import { getDefaultModel } from "./default-model.js";
 import { InvalidRequestError } from "./errors.js";
 import { type LlmLimiter, withLimiter } from "./limiter.js";
 import type { ChatModel, ChatRequest, ChatResponse } from "./model.js";
+import type { AbortSignalLike } from "./platform.js";
 
 /** `maxTokens` when the caller gives none. */
 export const DEFAULT_MAX_TOKENS = 1024;
@@ -18,7 +19,7 @@ export interface CallLlmOptions extends ChatOptions {
   /** Default 1024. */
   readonly maxTokens?: number;
   readonly stopSequences?: readonly string[];
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignalLike;
   readonly timeoutMs?: number;
   readonly metadata?: Readonly<Record<string, string>>;
 }

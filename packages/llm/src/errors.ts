@@ -40,6 +40,28 @@ export const LLM_ERROR_RETRYABLE: Readonly<Record<LlmErrorCode, boolean>> = {
   configuration: false,
 };
 
+/**
+ * What became of the request behind a failure, as far as the client can tell; limiters and budgets
+ * settle the call's reservation by it:
+ * - `not_sent`: nothing reached the server (connection refused, DNS failure): nothing was charged;
+ * - `refused`: the server answered with an error status and generated nothing: one request was
+ *   charged, no output (the error response's rate-limit headers say the rest);
+ * - `unknown`: the request may have run (a reset after it was sent, a stream cut mid-answer, a
+ *   timeout, a 504 from a gateway): count it as spent at its reservation.
+ */
+export type RequestOutcome = "not_sent" | "refused" | "unknown";
+
+/** How a connection-level failure (one without an HTTP status) happened. */
+export type TransportFailure =
+  /** No connection: refused, host not found, unreachable. */
+  | "refused"
+  /** The connection dropped after the request went out, before any byte of the response. */
+  | "reset_before_response"
+  /** The connection dropped after the response head, before any of the answer arrived. */
+  | "reset_after_request"
+  /** A streamed answer stopped mid-way: part of it had arrived. */
+  | "stream_cut";
+
 /** What an adapter knows about a failure; every field is optional. */
 export interface LlmErrorDetails {
   /** Replaces the default message (which says what to do). */
@@ -57,6 +79,10 @@ export interface LlmErrorDetails {
   /** The provider's finer error code, e.g. "ramp_limit_exceeded", "enforced_spend_limit_reached". */
   readonly errorCode?: string;
   readonly provider?: string;
+  /** What became of the request; set by adapters (and by `errorFromDetails` for a status). */
+  readonly requestOutcome?: RequestOutcome;
+  /** For connection-level failures: how the connection failed. */
+  readonly transportFailure?: TransportFailure;
   readonly cause?: unknown;
 }
 
@@ -71,6 +97,10 @@ export class LlmError extends Error {
   readonly errorType?: string;
   readonly errorCode?: string;
   readonly provider?: string;
+  /** What became of the request, when the adapter could tell (see `RequestOutcome`). */
+  readonly requestOutcome?: RequestOutcome;
+  /** How the connection failed, for failures without an HTTP status. */
+  readonly transportFailure?: TransportFailure;
 
   constructor(code: LlmErrorCode, message: string, retryable: boolean, details: LlmErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -86,6 +116,8 @@ export class LlmError extends Error {
     if (details.errorType !== undefined) this.errorType = details.errorType;
     if (details.errorCode !== undefined) this.errorCode = details.errorCode;
     if (details.provider !== undefined) this.provider = details.provider;
+    if (details.requestOutcome !== undefined) this.requestOutcome = details.requestOutcome;
+    if (details.transportFailure !== undefined) this.transportFailure = details.transportFailure;
     Object.defineProperty(this, BRAND, { value: true, enumerable: false });
   }
 
@@ -102,6 +134,8 @@ export class LlmError extends Error {
       errorType: this.errorType,
       errorCode: this.errorCode,
       provider: this.provider,
+      requestOutcome: this.requestOutcome,
+      transportFailure: this.transportFailure,
     };
   }
 }
@@ -177,7 +211,8 @@ export class ServerError extends LlmError {
   }
 }
 
-export class TimeoutError extends LlmError {
+/** No complete response in time: `timeoutMs` ran out, or the provider answered 408 / 504. */
+export class RequestTimeoutError extends LlmError {
   constructor(details: LlmErrorDetails & { readonly timeoutMs?: number } = {}) {
     super(
       "timeout",
@@ -311,6 +346,14 @@ export class NotFoundError extends LlmError {
   }
 }
 
+/**
+ * @deprecated Renamed `RequestTimeoutError` (core's `ExecTimeoutError` is the other timeout); this
+ * alias goes in the next minor release.
+ */
+export const TimeoutError = RequestTimeoutError;
+/** @deprecated Renamed `RequestTimeoutError`. */
+export type TimeoutError = RequestTimeoutError;
+
 /** Sluice itself is set up wrongly (unknown provider, bad option); the message says what to change. */
 export class LlmConfigurationError extends LlmError {
   constructor(message: string, details: Omit<LlmErrorDetails, "message"> = {}) {
@@ -322,7 +365,7 @@ const BUILT_IN_CODES = new Map<Function, LlmErrorCode>([
   [RateLimitError, "rate_limited"],
   [OverloadedError, "overloaded"],
   [ServerError, "server_error"],
-  [TimeoutError, "timeout"],
+  [RequestTimeoutError, "timeout"],
   [ConnectionError, "connection"],
   [AuthenticationError, "authentication"],
   [PermissionError, "permission"],

@@ -1,12 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { retryAfterMsFromHeaders } from "./durations.js";
 import { isLlmError, QuotaExceededError, ServerError } from "./errors.js";
-import {
-  errorFromDetails,
-  errorFromHttp,
-  headersToRecord,
-  parseProviderErrorBody,
-  retryAfterMsFromHeaders,
-} from "./http.js";
+import { headersToRecord } from "./headers.js";
+import { errorFromDetails, errorFromHttp, parseProviderErrorBody } from "./http.js";
 
 const anthropicBody = (type: string, errorCode?: string) =>
   JSON.stringify({

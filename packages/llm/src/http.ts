@@ -1,3 +1,4 @@
+import { retryAfterMsFromHeaders } from "./durations.js";
 import {
   AuthenticationError,
   ContextLengthError,
@@ -9,52 +10,16 @@ import {
   PermissionError,
   QuotaExceededError,
   RateLimitError,
+  RequestTimeoutError,
   ServerError,
-  TimeoutError,
 } from "./errors.js";
+import { type HeadersLike, headersToRecord } from "./headers.js";
+import { isQuotaFailure } from "./quota.js";
 
 /**
  * Helpers for adapters: turn HTTP statuses, headers and provider error bodies into the typed errors,
  * the same way for every provider. They read Anthropic's and OpenAI's error shapes.
  */
-
-export type HeadersLike = Headers | Readonly<Record<string, string | readonly string[] | undefined>>;
-
-/** Headers as a plain object with lower-cased names (repeated headers joined with ", "). */
-export function headersToRecord(headers: HeadersLike | undefined | null): Record<string, string> {
-  const record: Record<string, string> = {};
-  if (!headers) return record;
-  if (typeof (headers as Headers).forEach === "function" && typeof (headers as Headers).get === "function") {
-    (headers as Headers).forEach((value, name) => {
-      record[name.toLowerCase()] = value;
-    });
-    return record;
-  }
-  for (const [name, value] of Object.entries(headers as Record<string, unknown>)) {
-    if (value === undefined || value === null) continue;
-    record[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : String(value);
-  }
-  return record;
-}
-
-/**
- * How long the provider asked to wait, from `retry-after-ms` or `retry-after` (seconds or an HTTP
- * date), in ms; undefined when it did not say.
- */
-export function retryAfterMsFromHeaders(
-  headers: HeadersLike | undefined | null,
-  now: number = Date.now(),
-): number | undefined {
-  const record = headersToRecord(headers);
-  const ms = Number.parseFloat(record["retry-after-ms"] ?? "");
-  if (Number.isFinite(ms) && ms >= 0) return ms;
-  const raw = record["retry-after"];
-  if (raw === undefined || raw.trim() === "") return undefined;
-  const seconds = Number(raw);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(raw);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
 
 /** The error fields found in an Anthropic or OpenAI error body. */
 export interface ProviderErrorBody {
@@ -105,7 +70,6 @@ export function parseProviderErrorBody(body: unknown): ProviderErrorBody {
   return result;
 }
 
-const QUOTA_CODE = /spend|quota|billing|credit|budget/i;
 const CONTEXT_CODE = /context|too_long|too_large|max_tokens_exceeded/i;
 
 export interface HttpFailure {
@@ -139,6 +103,8 @@ export function errorFromHttp(failure: HttpFailure): LlmError {
       errorCode: parsed.errorCode,
       providerMessage: parsed.message,
       provider: failure.provider,
+      // Without a status the error came inside a 200 answer, part of which may have been generated.
+      ...(failure.status === undefined ? { requestOutcome: "unknown" as const } : {}),
       cause: failure.cause,
     },
     { classify: classifyByNeutralCodes, withoutStatus: errorFromNeutralType },
@@ -166,7 +132,8 @@ export interface ErrorMappingRules {
  * `classify` first, then the status (400/422 invalid request, 401 authentication, 402 quota,
  * 403 permission, 404 not found, 408/504 timeout, 409 and other 5xx server error, 413 context
  * length, 429 rate limit, 503/529 overloaded, any other status invalid request), or `withoutStatus`
- * when there is none. `details` becomes the error's fields, so fill in everything known.
+ * when there is none. `details` becomes the error's fields, so fill in everything known. With a
+ * status, `requestOutcome` defaults to "refused" ("unknown" for a 504).
  *
  * @example
  * return errorFromDetails(
@@ -174,13 +141,23 @@ export interface ErrorMappingRules {
  *   { classify: (d) => (d.errorCode === "out_of_credits" ? new QuotaExceededError(d) : undefined) },
  * );
  */
-export function errorFromDetails(details: LlmErrorDetails, rules: ErrorMappingRules = {}): LlmError {
+export function errorFromDetails(given: LlmErrorDetails, rules: ErrorMappingRules = {}): LlmError {
+  const details = withStatusOutcome(given);
   const decided = rules.classify?.(details);
   if (decided !== undefined) return decided;
   if (details.status === undefined) return (rules.withoutStatus ?? errorFromErrorType)(details);
   const ErrorClass =
     ERROR_BY_STATUS.get(details.status) ?? (details.status >= 500 ? ServerError : InvalidRequestError);
   return new ErrorClass(details);
+}
+
+/**
+ * A status means the server answered: it refused the request and generated nothing, except a 504,
+ * where a gateway gave up on an upstream that may still have run it.
+ */
+function withStatusOutcome(details: LlmErrorDetails): LlmErrorDetails {
+  if (details.status === undefined || details.requestOutcome !== undefined) return details;
+  return { ...details, requestOutcome: details.status === 504 ? "unknown" : "refused" };
 }
 
 type ErrorClass = new (details: LlmErrorDetails) => LlmError;
@@ -191,14 +168,14 @@ const ERROR_BY_STATUS: ReadonlyMap<number, ErrorClass> = new Map<number, ErrorCl
   [402, QuotaExceededError],
   [403, PermissionError],
   [404, NotFoundError],
-  [408, TimeoutError],
+  [408, RequestTimeoutError],
   // A conflict (a lock timeout on the provider's side): the provider's problem, worth another try.
   [409, ServerError],
   [413, ContextLengthError],
   [422, InvalidRequestError],
   [429, RateLimitError],
   [503, OverloadedError],
-  [504, TimeoutError],
+  [504, RequestTimeoutError],
   [529, OverloadedError],
 ]);
 
@@ -218,7 +195,7 @@ function errorFromErrorType(details: LlmErrorDetails): LlmError {
     case "request_too_large":
       return new InvalidRequestError(details);
     case "timeout_error":
-      return new TimeoutError(details);
+      return new RequestTimeoutError(details);
     default:
       // api_error, conflict_error and anything new: the server's side, worth another try.
       return new ServerError(details);
@@ -232,9 +209,7 @@ function errorFromErrorType(details: LlmErrorDetails): LlmError {
 function classifyByNeutralCodes(details: LlmErrorDetails): LlmError | undefined {
   const code = details.errorCode ?? "";
   const type = details.errorType ?? "";
-  if (QUOTA_CODE.test(code) || type === "billing_error" || type === "insufficient_quota") {
-    return new QuotaExceededError(details);
-  }
+  if (isQuotaFailure(details)) return new QuotaExceededError(details);
   if (CONTEXT_CODE.test(code) || type === "request_too_large") return new ContextLengthError(details);
   const { status } = details;
   if (status !== undefined && status < 500 && !ERROR_BY_STATUS.has(status) && type !== "") {

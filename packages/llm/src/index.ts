@@ -1,4 +1,12 @@
 export {
+  type BackoffOptions,
+  backoffDelayMs,
+  MAX_RETRY_AFTER_MS,
+  type RetryOptions,
+  retryDelayMs,
+  withRetries,
+} from "./backoff.js";
+export {
   type CallLlmOptions,
   type ChatCallRequest,
   type ChatOptions,
@@ -21,6 +29,7 @@ export {
   resolveDefaultModel,
   setDefaultModel,
 } from "./default-model.js";
+export { parseGoDuration, parsePlainNumber, parseRetryAfter, retryAfterMsFromHeaders } from "./durations.js";
 export {
   AbortedError,
   AuthenticationError,
@@ -38,8 +47,11 @@ export {
   PermissionError,
   QuotaExceededError,
   RateLimitError,
+  type RequestOutcome,
+  RequestTimeoutError,
   ServerError,
   TimeoutError,
+  type TransportFailure,
 } from "./errors.js";
 export {
   estimateInputTokens,
@@ -48,19 +60,18 @@ export {
   TokenEstimator,
   type TokenEstimatorOptions,
 } from "./estimate.js";
+export { type HeadersLike, headersToRecord } from "./headers.js";
 export {
   type ErrorMappingRules,
   errorFromDetails,
   errorFromHttp,
-  type HeadersLike,
   type HttpFailure,
-  headersToRecord,
   type ProviderErrorBody,
   parseProviderErrorBody,
-  retryAfterMsFromHeaders,
 } from "./http.js";
 export {
   FEEDBACK_OBSERVED,
+  type LimiterUsage,
   type LlmLimiter,
   type LlmLimiterCost,
   type LlmLimiterRunOptions,
@@ -95,6 +106,7 @@ export {
   splitSentences,
   summarizeExtractive,
 } from "./offline/summarize.js";
+export type { AbortSignalLike, AbortSignalShape, ByteStream, ByteStreamReader } from "./platform.js";
 export {
   ANTHROPIC_PRICES_AS_OF,
   ANTHROPIC_PRICING_URL,
@@ -108,6 +120,15 @@ export {
   type PriceTable,
   type TokenRates,
 } from "./prices.js";
+export { isQuotaCode, isQuotaFailure, QUOTA_ERROR_CODES, type QuotaSignals } from "./quota.js";
 export { redactRecord, redactSecret, redactUrl, safeCause } from "./secret.js";
 export { abortError, anySignal, sleep, throwIfAborted } from "./signals.js";
+export { readSse, type SseEvent, SseParser } from "./sse.js";
 export { collectStream, streamOfResponse } from "./stream.js";
+export {
+  type AttemptFailureContext,
+  type AttemptProgress,
+  classifyTransportFailure,
+  systemErrorCode,
+  type TransportFailureReading,
+} from "./transport-failure.js";

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { AbortedError, isLlmError, OverloadedError, RateLimitError } from "./errors.js";
+import {
+  AbortedError,
+  ConnectionError,
+  isLlmError,
+  OverloadedError,
+  RateLimitError,
+  RequestTimeoutError,
+} from "./errors.js";
 import { TokenEstimator } from "./estimate.js";
 import {
   FEEDBACK_OBSERVED,
@@ -430,6 +437,115 @@ describe("withLimiter: rate-limit accounting", () => {
     expect((caught as Error).message).toMatch(
       /rateLimitAccounting must be "refund-unused" or "charge-reserved"/,
     );
+  });
+});
+
+describe("withLimiter: failed attempts settle the reservation by their outcome", () => {
+  const chargeReserved = (...steps: Step[]) => {
+    const scripted = scriptedModel(...steps);
+    return { ...scripted, model: { ...scripted.model, rateLimitAccounting: "charge-reserved" as const } };
+  };
+  const reserved = (limiter: FakeLimiter) =>
+    limiter.runs[0]?.cost as { inputTokens: number; tokens?: number };
+
+  it("nothing reached the server: reports zero of everything", async () => {
+    const refused = new ConnectionError({ requestOutcome: "not_sent", transportFailure: "refused" });
+    const { model } = scriptedModel(refused);
+    const limiter = new FakeLimiter();
+    await expect(withLimiter(model, limiter).generate(request())).rejects.toBe(refused);
+    expect(limiter.reported).toEqual([{ requests: 0, inputTokens: 0, outputTokens: 0 }]);
+    // A connection failure has no status, but the limiter still learns what kind it was.
+    expect(limiter.observed).toEqual([{ retryable: true, transportFailure: "refused" }]);
+  });
+
+  it("an error status with nothing generated: one request and the reserved input, no output", async () => {
+    const overloaded = new OverloadedError({ status: 529, requestOutcome: "refused" });
+    const { model } = scriptedModel(overloaded);
+    const limiter = new FakeLimiter();
+    await expect(withLimiter(model, limiter).generate(request())).rejects.toBe(overloaded);
+    expect(limiter.reported).toEqual([
+      { requests: 1, inputTokens: reserved(limiter).inputTokens, outputTokens: 0 },
+    ]);
+  });
+
+  it("charge-reserved: a refused call keeps its combined tokens, a call never sent gives them back", async () => {
+    const { model } = chargeReserved(
+      new RateLimitError({ status: 429, requestOutcome: "refused" }),
+      new ConnectionError({ requestOutcome: "not_sent", transportFailure: "refused" }),
+    );
+    const limiter = new FakeLimiter();
+    const limited = withLimiter(model, limiter);
+    await expect(limited.generate(request())).rejects.toMatchObject({ code: "rate_limited" });
+    await expect(limited.generate(request())).rejects.toMatchObject({ code: "connection" });
+    const { inputTokens, tokens } = reserved(limiter);
+    expect(tokens).toBe(300);
+    expect(limiter.reported).toEqual([
+      { requests: 1, inputTokens, outputTokens: 0, tokens: 300 },
+      { requests: 0, inputTokens: 0, outputTokens: 0, tokens: 0 },
+    ]);
+  });
+
+  it("an unknown outcome reports nothing: the whole reservation counts as spent", async () => {
+    const reset = new ConnectionError({ requestOutcome: "unknown", transportFailure: "reset_after_request" });
+    const { model } = scriptedModel(
+      reset,
+      new RequestTimeoutError({ timeoutMs: 5, requestOutcome: "unknown" }),
+    );
+    const limiter = new FakeLimiter();
+    const limited = withLimiter(model, limiter);
+    await expect(limited.generate(request())).rejects.toBe(reset);
+    await expect(limited.generate(request())).rejects.toMatchObject({ code: "timeout" });
+    expect(limiter.reported).toEqual([]);
+    expect(limiter.observed).toEqual([{ retryable: true, transportFailure: "reset_after_request" }]);
+  });
+
+  it("a stream cut after the server reported its input reports that input and keeps the output reserved", async () => {
+    const cut = new ConnectionError({ requestOutcome: "unknown", transportFailure: "stream_cut" });
+    const { model } = scriptedModel({
+      events: [
+        { type: "usage", usage: { inputTokens: 37, cacheCreationInputTokens: 3, cacheReadInputTokens: 9 } },
+        { type: "text", text: "Half an ans" },
+        cut,
+      ],
+    });
+    const limiter = new FakeLimiter();
+    const events: ChatStreamEvent[] = [];
+    await expect(
+      (async () => {
+        for await (const event of withLimiter(model, limiter).stream(request())) events.push(event);
+      })(),
+    ).rejects.toBe(cut);
+    expect(events.map((event) => event.type)).toEqual(["usage", "text"]);
+    expect(limiter.reported).toEqual([{ requests: 1, inputTokens: 40, outputTokens: 300 }]);
+  });
+
+  it("a stream cut before any usage reports nothing", async () => {
+    const cut = new ConnectionError({ requestOutcome: "unknown", transportFailure: "stream_cut" });
+    const { model } = scriptedModel({ events: [{ type: "text", text: "Half" }, cut] });
+    const limiter = new FakeLimiter();
+    await expect(
+      (async () => {
+        for await (const _event of withLimiter(model, limiter).stream(request())) {
+          // drain
+        }
+      })(),
+    ).rejects.toBe(cut);
+    expect(limiter.reported).toEqual([]);
+  });
+
+  it("each retried attempt settles on its own", async () => {
+    const { model } = scriptedModel(
+      new ConnectionError({ requestOutcome: "not_sent", transportFailure: "refused" }),
+      new OverloadedError({ status: 529, requestOutcome: "refused" }),
+      ok(),
+    );
+    const limiter = new FakeLimiter(3);
+    await withLimiter(model, limiter).generate(request());
+    expect(limiter.reported).toEqual([
+      { requests: 0, inputTokens: 0, outputTokens: 0 },
+      { requests: 1, inputTokens: reserved(limiter).inputTokens, outputTokens: 0 },
+      { inputTokens: 50, outputTokens: 5 },
+    ]);
   });
 });
 

@@ -1,4 +1,10 @@
-import { ConnectionError, isLlmError, LlmConfigurationError, type LlmError } from "./errors.js";
+import {
+  ConnectionError,
+  isLlmError,
+  LlmConfigurationError,
+  type LlmError,
+  type TransportFailure,
+} from "./errors.js";
 import { TokenEstimator } from "./estimate.js";
 import type {
   ChatModel,
@@ -10,6 +16,7 @@ import type {
   Usage,
 } from "./model.js";
 import { totalInputTokens, validateChatRequest } from "./model.js";
+import type { AbortSignalLike } from "./platform.js";
 import { abortError, anySignal } from "./signals.js";
 import { EventChannel } from "./stream.js";
 
@@ -25,11 +32,22 @@ export interface LlmLimiter {
 
 export interface LlmLimiterTaskContext {
   /** Fires when the limiter cancels the job. */
-  readonly signal: AbortSignal;
+  readonly signal: AbortSignalLike;
   /** 1-based attempt number, when the limiter retries by itself. */
   readonly attempt?: number;
-  /** Optional: corrects the reserved estimate with the real usage. */
-  reportUsage?(actual: { inputTokens?: number; outputTokens?: number; tokens?: number }): void;
+  /**
+   * Optional: settles the job's reservation at what was really used (the rest is given back). May
+   * be called by a task that then throws; a task that never calls it keeps its whole reservation.
+   */
+  reportUsage?(actual: LimiterUsage): void;
+}
+
+/** What one attempt really used, as `reportUsage` takes it. */
+export interface LimiterUsage {
+  readonly requests?: number;
+  readonly inputTokens?: number;
+  readonly outputTokens?: number;
+  readonly tokens?: number;
 }
 
 export interface LlmLimiterCost {
@@ -40,7 +58,7 @@ export interface LlmLimiterCost {
 }
 
 export interface LlmLimiterRunOptions {
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignalLike;
   readonly cost?: LlmLimiterCost;
 }
 
@@ -56,6 +74,11 @@ export interface ProviderFeedback {
    * retry-after, no code) would otherwise have to guess between "slow down" and "spend cap".
    */
   readonly retryable?: boolean;
+  /**
+   * For connection-level failures (no status): how the connection failed. Connection weather is
+   * not our load, so a limiter may keep its concurrency cap where it is.
+   */
+  readonly transportFailure?: TransportFailure;
 }
 
 /**
@@ -98,8 +121,14 @@ interface Reservation extends LlmLimiterCost {
  * default) reports the real input and output, so the unused part of the reservation is given back.
  * "charge-reserved" (OpenAI-compatible servers) also reserves `tokens` = max(maxTokens, estimated
  * input) on the combined bucket, as the server charges, and reports `tokens` never below that (more
- * when the real prompt was larger than estimated), since the server gives nothing back. A failed call
- * reports nothing and keeps its whole reservation either way.
+ * when the real prompt was larger than estimated), since the server gives nothing back.
+ *
+ * A failed attempt is settled by its error's `requestOutcome`: "not_sent" (nothing reached the
+ * server) reports zero of everything; "refused" (an error status, nothing generated) reports one
+ * request and the reserved input with no output; an unknown outcome reports nothing, so the whole
+ * reservation counts as spent, except that a stream cut after the server reported its input reports
+ * that input (the output stays reserved: the server may have generated more than arrived).
+ * Connection failures pass their `transportFailure` to `limiter.observe`.
  *
  * @example
  * const throttle = new Throttle({ concurrency: 8, requestsPerMinute: 50, inputTokensPerMinute: 30_000 });
@@ -146,7 +175,17 @@ export function withLimiter(
     estimator.record(rawEstimate, totalInputTokens(response.usage));
   };
 
-  const failed = (error: unknown, signal: AbortSignal | undefined): unknown => {
+  const settleFailure = (
+    context: LlmLimiterTaskContext,
+    reservation: Reservation,
+    error: unknown,
+    usageSoFar: Partial<Usage> | undefined,
+  ) => {
+    const usage = failedAttemptUsage(error, reservation, usageSoFar);
+    if (usage !== undefined) context.reportUsage?.(usage);
+  };
+
+  const failed = (error: unknown, signal: AbortSignalLike | undefined): unknown => {
     if (!isLlmError(error)) return signal?.aborted ? abortError(signal, error) : error;
     const alreadyObserved = (error as unknown as Record<symbol, unknown>)[FEEDBACK_OBSERVED] === true;
     if (observeErrors && limiter.observe && !alreadyObserved && hasFeedback(error)) {
@@ -175,6 +214,7 @@ export function withLimiter(
               succeeded(context, rawEstimate, reservation, response);
               return response;
             } catch (error) {
+              settleFailure(context, reservation, error, undefined);
               throw failed(error, signal);
             }
           },
@@ -207,6 +247,7 @@ export function withLimiter(
         async (context) => {
           if (failureAfterText !== undefined) throw failureAfterText;
           const signal = anySignal(request.signal, context.signal, consumer.signal);
+          let usageSoFar: Partial<Usage> | undefined;
           try {
             let response: ChatResponse | undefined;
             for await (const event of model.stream(withSignal(request, signal))) {
@@ -215,6 +256,7 @@ export function withLimiter(
                 break;
               }
               if (event.type === "text") forwardedText = true;
+              if (event.type === "usage") usageSoFar = { ...usageSoFar, ...event.usage };
               channel.push(event);
             }
             if (!response)
@@ -222,6 +264,7 @@ export function withLimiter(
             succeeded(context, rawEstimate, reservation, response);
             channel.push({ type: "done", response });
           } catch (error) {
+            settleFailure(context, reservation, error, usageSoFar);
             const normalized = failed(error, signal);
             if (forwardedText) failureAfterText = normalized;
             throw normalized;
@@ -243,7 +286,7 @@ export function withLimiter(
   }
 }
 
-function withSignal(request: ChatRequest, signal: AbortSignal | undefined): ChatRequest {
+function withSignal(request: ChatRequest, signal: AbortSignalLike | undefined): ChatRequest {
   const { signal: _ignored, ...rest } = request;
   return { ...rest, ...(signal ? { signal } : {}), transportRetries: 0 };
 }
@@ -274,8 +317,46 @@ function limiterUsage(
   return { ...counted, tokens: Math.max(reservation.tokens, totalInputTokens(usage)) };
 }
 
+/**
+ * What a failed attempt used, by what became of the request; undefined keeps the whole reservation
+ * (an unknown outcome counts as spent).
+ */
+function failedAttemptUsage(
+  error: unknown,
+  reservation: Reservation,
+  usageSoFar: Partial<Usage> | undefined,
+): LimiterUsage | undefined {
+  if (!isLlmError(error)) return undefined;
+  const combined = (tokens: number | undefined) => (reservation.tokens === undefined ? {} : { tokens });
+  switch (error.requestOutcome) {
+    case "not_sent":
+      return { requests: 0, inputTokens: 0, outputTokens: 0, ...combined(0) };
+    case "refused":
+      // A charge-reserved server keeps what it charged up front; its headers on the error say the rest.
+      return {
+        requests: 1,
+        inputTokens: reservation.inputTokens,
+        outputTokens: 0,
+        ...combined(reservation.tokens),
+      };
+    default: {
+      const input = (usageSoFar?.inputTokens ?? 0) + (usageSoFar?.cacheCreationInputTokens ?? 0);
+      if (input <= 0) return undefined;
+      const output = Math.max(reservation.outputTokens, usageSoFar?.outputTokens ?? 0);
+      const prompt = input + (usageSoFar?.cacheReadInputTokens ?? 0);
+      return {
+        requests: 1,
+        inputTokens: input,
+        outputTokens: output,
+        ...combined(Math.max(reservation.tokens ?? 0, prompt)),
+      };
+    }
+  }
+}
+
 function hasFeedback(error: LlmError): boolean {
   return (
+    error.transportFailure !== undefined ||
     error.status !== undefined ||
     error.headers !== undefined ||
     error.errorType !== undefined ||
@@ -292,7 +373,9 @@ function feedbackOf(source: HttpInfo | LlmError): ProviderFeedback {
     errorCode?: string;
     retryAfterMs?: number;
     retryable?: boolean;
+    transportFailure?: TransportFailure;
   } = { retryable: source.retryable };
+  if (source.transportFailure !== undefined) feedback.transportFailure = source.transportFailure;
   if (source.status !== undefined) feedback.status = source.status;
   if (source.headers !== undefined) feedback.headers = source.headers;
   if (source.errorType !== undefined) feedback.errorType = source.errorType;

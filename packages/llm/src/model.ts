@@ -1,4 +1,5 @@
 import { InvalidRequestError } from "./errors.js";
+import type { AbortSignalLike } from "./platform.js";
 
 /**
  * A chat model behind a provider-neutral, versioned interface. Adapters (Anthropic, OpenAI-compatible
@@ -48,8 +49,8 @@ export interface ChatRequest {
   readonly maxTokens: number;
   readonly stopSequences?: readonly string[];
   /** Aborting rejects the call with `AbortedError`, promptly, and cancels the HTTP request. */
-  readonly signal?: AbortSignal;
-  /** Per HTTP attempt; exceeding it rejects with `TimeoutError` (retryable). */
+  readonly signal?: AbortSignalLike;
+  /** Per HTTP attempt; exceeding it rejects with `RequestTimeoutError` (retryable). */
   readonly timeoutMs?: number;
   /** Free-form tags for logs and tracing; adapters forward what their provider accepts. */
   readonly metadata?: Readonly<Record<string, string>>;

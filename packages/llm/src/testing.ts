@@ -6,7 +6,14 @@
 export { ConformanceError, expectLlmError } from "./testing/assert.js";
 export { conformanceChecks } from "./testing/checks.js";
 export { compressedClock, type TestClock } from "./testing/clock.js";
+export {
+  type ConsumerCompileResult,
+  type ConsumerProject,
+  type ConsumerResolution,
+  compileConsumer,
+} from "./testing/consumer-types.js";
 export { caughtLlmError, printedForms } from "./testing/failures.js";
+export { type FaultProxy, type ProxyFault, startFaultProxy } from "./testing/fault-proxy.js";
 export {
   ARTICLE,
   CONFORMANCE_API_KEY,
@@ -15,6 +22,7 @@ export {
   SHORT_PROMPT,
   userRequest,
 } from "./testing/fixtures.js";
+export { type RecordingLimiter, recordingLimiter } from "./testing/recording-limiter.js";
 export {
   type ConformanceReport,
   type ConformanceResult,

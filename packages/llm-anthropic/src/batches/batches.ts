@@ -6,7 +6,7 @@ import {
   isLlmError,
   LlmConfigurationError,
   type LlmError,
-  TimeoutError,
+  RequestTimeoutError,
   validateChatRequest,
 } from "@sluice/llm";
 import { type ClientSettings, resolveClient } from "../client.js";
@@ -85,7 +85,7 @@ export interface BatchProgress {
 export interface WaitOptions {
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: BatchProgress) => void;
-  /** Give up waiting (TimeoutError) after this long; the batches keep running and can be resumed. */
+  /** Give up waiting (RequestTimeoutError) after this long; the batches keep running and can be resumed. */
   readonly maxWaitMs?: number;
   /** Cancel the batches when `signal` aborts, instead of leaving them to finish. Default false. */
   readonly cancelOnAbort?: boolean;
@@ -374,7 +374,7 @@ export class AnthropicBatches {
       options.onProgress?.({ batches, requestCounts: sumCounts(batches), ended, elapsedMs });
       if (ended) return batches;
       if (options.maxWaitMs !== undefined && elapsedMs >= options.maxWaitMs) {
-        throw new TimeoutError({
+        throw new RequestTimeoutError({
           provider: PROVIDER,
           message:
             `The Message Batches were still processing after maxWaitMs = ${options.maxWaitMs}. They keep running on ` +

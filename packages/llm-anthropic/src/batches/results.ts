@@ -1,5 +1,11 @@
 import type Anthropic from "@anthropic-ai/sdk";
-import { AbortedError, type ChatResponse, type LlmError, ServerError, TimeoutError } from "@sluice/llm";
+import {
+  AbortedError,
+  type ChatResponse,
+  type LlmError,
+  RequestTimeoutError,
+  ServerError,
+} from "@sluice/llm";
 import { batchLineError, PROVIDER } from "../errors.js";
 import { toChatResponse } from "../response.js";
 
@@ -21,7 +27,7 @@ export type BatchOutcome =
 /**
  * The outcome of one results line: `succeeded` → the response; `errored` → the typed error of its
  * error body (an `invalid_request_error` is `InvalidRequestError`, an `api_error` a retryable
- * `ServerError`, …); `canceled` → `AbortedError`; `expired` → `TimeoutError` (retryable: the
+ * `ServerError`, …); `canceled` → `AbortedError`; `expired` → `RequestTimeoutError` (retryable: the
  * request was never processed).
  */
 export function outcomeOfLine(
@@ -48,7 +54,7 @@ export function outcomeOfLine(
     case "expired":
       return {
         status: "rejected",
-        reason: new TimeoutError({
+        reason: new RequestTimeoutError({
           provider: PROVIDER,
           message: `Message Batch ${batchId} expired (24 h) before request ${customId} was processed; submit it again, perhaps in a smaller batch.`,
         }),

@@ -1,8 +1,11 @@
-import { AbortedError, ConnectionError, isLlmError, ServerError, TimeoutError } from "../errors.js";
-import { errorFromHttp, headersToRecord } from "../http.js";
+import { AbortedError, ConnectionError, isLlmError, RequestTimeoutError, ServerError } from "../errors.js";
+import { headersToRecord } from "../headers.js";
+import { errorFromHttp } from "../http.js";
 import type { ChatModel, ChatRequest, ChatResponse, ChatStreamEvent, HttpInfo, Usage } from "../model.js";
 import { completeUsage, toStopReason, validateChatRequest } from "../model.js";
 import { throwIfAborted } from "../signals.js";
+import { readSse } from "../sse.js";
+import { type AttemptProgress, classifyTransportFailure } from "../transport-failure.js";
 
 /**
  * A deliberately small Anthropic Messages adapter on plain `fetch`, used to test the conformance kit
@@ -31,7 +34,11 @@ export function createFetchAnthropicModel(options: FetchAnthropicOptions): ChatM
     const timer =
       timeoutMs === undefined
         ? undefined
-        : setTimeout(() => controller.abort(new TimeoutError({ timeoutMs, provider })), timeoutMs);
+        : setTimeout(
+            () =>
+              controller.abort(new RequestTimeoutError({ timeoutMs, provider, requestOutcome: "unknown" })),
+            timeoutMs,
+          );
     return {
       signal: controller.signal,
       dispose: () => {
@@ -70,10 +77,10 @@ export function createFetchAnthropicModel(options: FetchAnthropicOptions): ChatM
     return response;
   }
 
-  function failure(error: unknown, signal: AbortSignal): unknown {
+  function failure(error: unknown, signal: AbortSignal, progress: AttemptProgress): unknown {
     if (isLlmError(error)) return error;
     if (signal.aborted) return isLlmError(signal.reason) ? signal.reason : new AbortedError({ cause: error });
-    return new ConnectionError({ provider, cause: error });
+    return new ConnectionError({ provider, cause: error, ...classifyTransportFailure(error, progress) });
   }
 
   return {
@@ -85,8 +92,10 @@ export function createFetchAnthropicModel(options: FetchAnthropicOptions): ChatM
       validateChatRequest(request);
       throwIfAborted(request.signal);
       const { signal, dispose } = attempt(request);
+      const progress = { responseStarted: false };
       try {
         const response = await send(request, false, signal);
+        progress.responseStarted = true;
         const http: HttpInfo = { status: response.status, headers: headersToRecord(response.headers) };
         const body = await response.text();
         let message: AnthropicMessage;
@@ -97,12 +106,14 @@ export function createFetchAnthropicModel(options: FetchAnthropicOptions): ChatM
             status: response.status,
             provider,
             cause,
+            // A 200 came back: the server ran the request, whatever was garbled on the way.
+            requestOutcome: "unknown",
             message: "The provider sent malformed JSON. Retry.",
           });
         }
         return toResponse(message, http);
       } catch (error) {
-        throw failure(error, signal);
+        throw failure(error, signal, progress);
       } finally {
         dispose();
       }
@@ -112,13 +123,18 @@ export function createFetchAnthropicModel(options: FetchAnthropicOptions): ChatM
       validateChatRequest(request);
       throwIfAborted(request.signal);
       const { signal, dispose } = attempt(request);
+      const progress = { responseStarted: false, answerStarted: false };
       try {
         const response = await send(request, true, signal);
+        progress.responseStarted = true;
         const http: HttpInfo = { status: response.status, headers: headersToRecord(response.headers) };
         let text = "";
         let usage: Partial<Usage> = {};
         let message: AnthropicMessage | undefined;
-        for await (const { event, data } of serverSentEvents(response, signal)) {
+        if (!response.body)
+          throw new ConnectionError({ provider, message: "The stream has no body. Retry." });
+        for await (const { event, data } of readSse(response.body)) {
+          progress.answerStarted = true;
           if (event === "error") throw errorFromHttp({ body: data, provider });
           const payload = parseEvent(data, response.status);
           if (event === "message_start") {
@@ -154,9 +170,13 @@ export function createFetchAnthropicModel(options: FetchAnthropicOptions): ChatM
             return;
           }
         }
-        throw new ConnectionError({ provider, message: "The stream was cut before message_stop. Retry." });
+        throw new ConnectionError({
+          provider,
+          message: "The stream was cut before message_stop. Retry.",
+          ...classifyTransportFailure(undefined, progress),
+        });
       } catch (error) {
-        throw failure(error, signal);
+        throw failure(error, signal, progress);
       } finally {
         dispose();
       }
@@ -214,44 +234,11 @@ function parseEvent(data: string, status: number): Record<string, unknown> {
   try {
     return JSON.parse(data) as Record<string, unknown>;
   } catch (cause) {
-    throw new ServerError({ status, cause, message: "The provider sent a malformed stream event. Retry." });
-  }
-}
-
-/** Splits an SSE body into `{ event, data }` records. */
-async function* serverSentEvents(
-  response: Response,
-  signal: AbortSignal,
-): AsyncGenerator<{ event: string; data: string }> {
-  if (!response.body) return;
-  const decoder = new TextDecoder();
-  let buffer = "";
-  const reader = response.body.getReader();
-  let finished = false;
-  try {
-    while (true) {
-      if (signal.aborted) throw signal.reason;
-      const { value, done } = await reader.read();
-      if (done) {
-        finished = true;
-        break;
-      }
-      buffer += decoder.decode(value, { stream: true }).replace(/\r\n/g, "\n");
-      for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        let event = "message";
-        const data: string[] = [];
-        for (const line of block.split("\n")) {
-          if (line.startsWith("event:")) event = line.slice(6).trim();
-          else if (line.startsWith("data:")) data.push(line.slice(5).trimStart());
-        }
-        if (data.length > 0) yield { event, data: data.join("\n") };
-      }
-    }
-  } finally {
-    // Stopping early (break, error, abort) must not leave the connection open.
-    if (!finished) await reader.cancel().catch(() => {});
-    reader.releaseLock();
+    throw new ServerError({
+      status,
+      cause,
+      requestOutcome: "unknown",
+      message: "The provider sent a malformed stream event. Retry.",
+    });
   }
 }

@@ -1,7 +1,8 @@
-import { TimeoutError } from "../errors.js";
+import { RequestTimeoutError } from "../errors.js";
 import { estimateInputTokens, estimateTextTokens } from "../estimate.js";
 import type { ChatModel, ChatRequest, ChatResponse, ChatStreamEvent, StopReason } from "../model.js";
 import { validateChatRequest } from "../model.js";
+import type { AbortSignalLike } from "../platform.js";
 import { anySignal, sleep, throwIfAborted } from "../signals.js";
 import { parseSummaryInstruction, summarizeExtractive } from "./summarize.js";
 
@@ -33,7 +34,7 @@ export function createOfflineModel(options: OfflineModelOptions = {}): ChatModel
     throw new RangeError(`latencyMs must be a number of ms, 0 or more (got ${String(options.latencyMs)}).`);
   }
 
-  async function answer(request: ChatRequest, signal: AbortSignal | undefined): Promise<ChatResponse> {
+  async function answer(request: ChatRequest, signal: AbortSignalLike | undefined): Promise<ChatResponse> {
     validateChatRequest(request);
     throwIfAborted(signal);
     if (latencyMs > 0) await sleep(latencyMs, signal);
@@ -118,13 +119,13 @@ function firstStopSequence(text: string, stopSequences: readonly string[]): numb
   return earliest;
 }
 
-/** The request's signal combined with its `timeoutMs`, which rejects with `TimeoutError`. */
-function deadline(request: ChatRequest): { signal: AbortSignal | undefined; dispose: () => void } {
+/** The request's signal combined with its `timeoutMs`, which rejects with `RequestTimeoutError`. */
+function deadline(request: ChatRequest): { signal: AbortSignalLike | undefined; dispose: () => void } {
   if (request.timeoutMs === undefined) return { signal: request.signal, dispose: () => {} };
   const controller = new AbortController();
   const timeoutMs = request.timeoutMs;
   const timer = setTimeout(
-    () => controller.abort(new TimeoutError({ timeoutMs, provider: "offline" })),
+    () => controller.abort(new RequestTimeoutError({ timeoutMs, provider: "offline" })),
     timeoutMs,
   );
   return {

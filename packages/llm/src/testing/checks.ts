@@ -1,18 +1,12 @@
-import { isLlmError, type LlmError, type LlmErrorCode } from "../errors.js";
+import { isLlmError, type LlmErrorCode } from "../errors.js";
 import type { ChatModel, ChatRequest, ChatResponse, ChatStreamEvent, StopReason, Usage } from "../model.js";
 import { toStopReason } from "../model.js";
 import { ConformanceError, ensure, ensureEqual, ensureNoSecret, expectLlmError, show } from "./assert.js";
+import { needEmulator, PROMPTLY_MS, rejectStream } from "./check-support.js";
+import { errorChecks } from "./error-checks.js";
+import { faultChecks } from "./fault-checks.js";
 import { ARTICLE, collectEvents, SHORT_PROMPT, userRequest } from "./fixtures.js";
-import type {
-  CheckContext,
-  ConformanceCheck,
-  ConformanceCheckId,
-  ConformanceEmulator,
-  FaultKind,
-} from "./types.js";
-
-/** Generous bound for "promptly": a loaded 2-core CI machine must pass, a hang must not. */
-const PROMPTLY_MS = 10_000;
+import type { ConformanceCheck, ConformanceEmulator, FaultKind } from "./types.js";
 
 function ensureUsage(usage: Usage, what: string): void {
   for (const key of [
@@ -80,118 +74,6 @@ async function expectStopReason(model: ChatModel, request: ChatRequest, expected
   ensureEqual(streamed.response.stopReason, expected, `${what} (stream): stopReason`);
   return response;
 }
-
-async function rejectStream(model: ChatModel, request: ChatRequest): Promise<ChatStreamEvent[]> {
-  return collectEvents(model.stream(request));
-}
-
-function needEmulator(context: CheckContext): ConformanceEmulator {
-  if (!context.emulator) throw new ConformanceError("This check needs the emulator (pass startEmulator).");
-  return context.emulator;
-}
-
-interface ErrorCase {
-  readonly id: ConformanceCheckId;
-  readonly kind: FaultKind;
-  readonly code: LlmErrorCode;
-  readonly retryable: boolean;
-  readonly status?: number;
-  readonly retryAfterSeconds?: number;
-  readonly verify?: (error: LlmError) => void;
-}
-
-const ERROR_CASES: readonly ErrorCase[] = [
-  {
-    id: "error-rate-limit",
-    kind: "rate_limit",
-    code: "rate_limited",
-    retryable: true,
-    status: 429,
-    retryAfterSeconds: 3,
-    verify: (error) => {
-      ensureEqual(error.retryAfterMs, 3000, "rate_limit: retryAfterMs (from retry-after: 3)");
-      ensure(
-        error.headers?.["retry-after"] !== undefined,
-        "rate_limit: error.headers must carry retry-after (lower-cased).",
-      );
-    },
-  },
-  {
-    id: "error-ramp-limit",
-    kind: "ramp_limit",
-    code: "rate_limited",
-    retryable: true,
-    status: 429,
-    verify: (error) => ensureEqual(error.errorCode, "ramp_limit_exceeded", "ramp_limit: errorCode"),
-  },
-  {
-    id: "error-overloaded",
-    kind: "overloaded",
-    code: "overloaded",
-    retryable: true,
-    status: 529,
-    verify: (error) => ensureEqual(error.errorType, "overloaded_error", "overloaded: errorType"),
-  },
-  { id: "error-server", kind: "server_error", code: "server_error", retryable: true, status: 500 },
-  {
-    id: "error-authentication",
-    kind: "authentication",
-    code: "authentication",
-    retryable: false,
-    status: 401,
-  },
-  { id: "error-permission", kind: "permission", code: "permission", retryable: false, status: 403 },
-  {
-    id: "error-invalid-request",
-    kind: "invalid_request",
-    code: "invalid_request",
-    retryable: false,
-    status: 400,
-  },
-  { id: "error-context-length", kind: "context_length", code: "context_length", retryable: false },
-  { id: "error-not-found", kind: "not_found", code: "not_found", retryable: false, status: 404 },
-  {
-    id: "error-spend-cap",
-    kind: "spend_cap",
-    code: "quota_exceeded",
-    retryable: false,
-    status: 429,
-    verify: (error) =>
-      ensure(
-        error.retryAfterMs === undefined,
-        `spend_cap: a spend cap sends no retry-after, so retryAfterMs must stay undefined (got ${show(error.retryAfterMs)}).`,
-      ),
-  },
-  { id: "error-insufficient-quota", kind: "insufficient_quota", code: "quota_exceeded", retryable: false },
-  { id: "error-connection-reset", kind: "connection_reset", code: "connection", retryable: true },
-];
-
-const errorChecks: ConformanceCheck[] = ERROR_CASES.map((testCase) => ({
-  id: testCase.id,
-  title: `${testCase.kind} → ${testCase.code} (${testCase.retryable ? "retryable" : "not retryable"})`,
-  needsEmulator: true,
-  async run(context) {
-    const emulator = needEmulator(context);
-    emulator.failNext(
-      testCase.kind,
-      testCase.retryAfterSeconds === undefined
-        ? undefined
-        : { retryAfterSeconds: testCase.retryAfterSeconds },
-    );
-    const error = await expectLlmError(
-      () => context.model.generate(userRequest(SHORT_PROMPT, { transportRetries: 0 })),
-      {
-        code: testCase.code,
-        retryable: testCase.retryable,
-        ...(testCase.status === undefined ? {} : { status: testCase.status }),
-        withinMs: PROMPTLY_MS,
-      },
-      testCase.kind,
-    );
-    ensureNoSecret(error, context.apiKey, testCase.kind);
-    testCase.verify?.(error);
-  },
-}));
 
 /** Every check, in the order they run. */
 export const conformanceChecks: readonly ConformanceCheck[] = [
@@ -331,6 +213,7 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
     },
   },
   ...errorChecks,
+  ...faultChecks,
   {
     id: "error-malformed-json",
     title: "malformed response body → a retryable LlmError",
@@ -493,7 +376,7 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
   },
   {
     id: "timeout",
-    title: "timeoutMs on a slow call rejects with TimeoutError (retryable)",
+    title: "timeoutMs on a slow call rejects with RequestTimeoutError (retryable)",
     needsEmulator: true,
     async run(context) {
       const emulator = needEmulator(context);

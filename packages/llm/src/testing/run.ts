@@ -72,8 +72,13 @@ class Session {
     if (!this.model)
       throw new Error("The conformance session is not open (its setup failed; see the first error).");
     this.emulator?.reset();
+    const createModelAt = async (url: string) =>
+      this.options.createModel(url, {
+        apiKey: CONFORMANCE_API_KEY,
+        modelId: this.options.modelId ?? DEFAULT_CONFORMANCE_MODEL_ID,
+      });
     await withTimeout(
-      check.run({ model: this.model, emulator: this.emulator, apiKey: CONFORMANCE_API_KEY }),
+      check.run({ model: this.model, emulator: this.emulator, apiKey: CONFORMANCE_API_KEY, createModelAt }),
       this.options.checkTimeoutMs ?? 30_000,
       check.id,
     );

@@ -1,4 +1,4 @@
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
+import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 /**
@@ -12,7 +12,8 @@ import type { AddressInfo } from "node:net";
 export interface RecordedRequest {
   readonly method: string;
   readonly url: string;
-  readonly headers: IncomingHttpHeaders;
+  /** Lower-cased names, as Node's `IncomingHttpHeaders` (declared plainly so consumers need no Node types). */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly body: unknown;
 }
 

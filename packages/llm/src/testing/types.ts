@@ -85,6 +85,8 @@ export interface ConformanceOptions {
 
 export interface CheckContext {
   readonly model: ChatModel;
+  /** The adapter under test pointed at another server (a fault proxy, a closed port), same key and model id. */
+  createModelAt(url: string): Promise<ChatModel>;
   /** Present for checks that need the server. */
   readonly emulator: ConformanceEmulator | undefined;
   readonly apiKey: string;
@@ -119,6 +121,10 @@ export type ConformanceCheckId =
   | "error-spend-cap"
   | "error-insufficient-quota"
   | "error-connection-reset"
+  | "fault-connection-refused"
+  | "fault-reset-before-response"
+  | "fault-reset-after-response-head"
+  | "fault-stream-cut"
   | "error-malformed-json"
   | "error-midstream-overloaded"
   | "stream-errors"

@@ -1,3 +1,5 @@
+import type { ByteStream } from "./platform.js";
+
 /**
  * Server-sent events, as chat-completion streams use them: `data:` lines (joined with "\n" when an
  * event has several), an optional `event:` name, `:` comments, events ended by a blank line, lines
@@ -83,7 +85,7 @@ export class SseParser {
 }
 
 /** The events of a response body, as they arrive. */
-export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator<SseEvent> {
+export async function* readSse(body: ByteStream): AsyncGenerator<SseEvent> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   const parser = new SseParser();

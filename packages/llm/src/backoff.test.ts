@@ -1,6 +1,6 @@
-import { AbortedError, ConnectionError, QuotaExceededError, RateLimitError, ServerError } from "@sluice/llm";
 import { describe, expect, it } from "vitest";
-import { MAX_RETRY_AFTER_MS, retryDelayMs, withRetries } from "./retry.js";
+import { MAX_RETRY_AFTER_MS, retryDelayMs, withRetries } from "./backoff.js";
+import { AbortedError, ConnectionError, QuotaExceededError, RateLimitError, ServerError } from "./errors.js";
 
 describe("retryDelayMs", () => {
   const noJitter = () => 0;
