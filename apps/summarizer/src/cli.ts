@@ -3,6 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { InterruptedError, UsageError } from "./errors.js";
+import { EXIT, exitCodesHelp } from "./exit-codes.js";
 import {
   DEFAULT_CHUNK_TOKENS,
   DEFAULT_MAX_TOKENS,
@@ -10,7 +11,6 @@ import {
   type RawFlags,
   resolveOptions,
 } from "./options.js";
-import { EXIT } from "./report.js";
 import { runSummarizer } from "./run.js";
 
 const HELP_AFTER = `
@@ -32,12 +32,7 @@ Examples:
   summarize docs/ --json > report.json              machine-readable report on stdout
 
 Exit codes:
-  0    every input summarized (or skipped as empty, duplicate, or finished earlier)
-  1    some inputs failed (each reason is in index.json)
-  2    usage error (a flag or argument to fix)
-  3    nothing could be read as text
-  4    --budget reached before all work was done (rerun with --resume and a larger budget)
-  130  interrupted by Ctrl-C or SIGTERM (finished summaries are kept; rerun with --resume)
+${exitCodesHelp()}
 `;
 
 /** The `summarize` command line: parses flags with commander and hands over to `runSummarizer`. */

@@ -1,28 +1,17 @@
-import type { BoundTerm } from "./bound.js";
-import type { IndexEntry } from "./outputs.js";
+import { type BoundTerm, lowerBound, type RateLimits } from "./bound.js";
+import type { RunEnd } from "./exit-codes.js";
+import type { SummarizerOptions } from "./options.js";
+import { type IndexEntry, type IndexFile, roundUsd } from "./outputs.js";
 import type { DryRun } from "./plan.js";
 import { formatCost, formatCount, formatDuration } from "./progress.js";
+import type { RunStats } from "./stats.js";
 
-/** Exit codes, documented in --help and the README. */
-export const EXIT = {
-  /** Every input summarized (or skipped for a benign reason: empty, duplicate, finished earlier). */
-  ok: 0,
-  /** Some inputs failed: see index.json for each reason. */
-  someFailed: 1,
-  /** A flag or argument is wrong. */
-  usage: 2,
-  /** Nothing at all could be read as text. */
-  nothingReadable: 3,
-  /** The --budget stopped the run before all work was done. */
-  budgetReached: 4,
-  /** Interrupted (Ctrl-C or SIGTERM): finished work is kept; rerun with --resume. */
-  interrupted: 130,
-} as const;
+export { EXIT } from "./exit-codes.js";
 
 /** The final report, as --json prints it. */
 export interface RunReport {
   readonly exitCode: number;
-  readonly status: "complete" | "some_failed" | "nothing_readable" | "budget_reached" | "interrupted";
+  readonly status: RunEnd;
   readonly outDir: string;
   readonly index: string;
   readonly provider: string;
@@ -59,6 +48,73 @@ export interface RunReport {
   readonly budget: { readonly limit: string; readonly reached: boolean } | undefined;
   readonly resumeCommand: string | undefined;
   readonly problems: readonly { readonly input: string; readonly status: string; readonly reason: string }[];
+}
+
+export interface ReportContext {
+  readonly options: SummarizerOptions;
+  readonly modelId: string;
+  readonly endpoint: string;
+  readonly index: IndexFile;
+  readonly indexPath: string;
+  readonly stats: RunStats;
+  readonly exitCode: number;
+  readonly status: RunReport["status"];
+  readonly limits: RateLimits | undefined;
+  readonly budget: RunReport["budget"];
+  readonly resumeCommand: string | undefined;
+  readonly outDir: string;
+}
+
+export function buildReport(context: ReportContext): RunReport {
+  const { stats, index } = context;
+  const wallMs = stats.elapsedMs();
+  const bound =
+    context.limits === undefined || stats.succeeded === 0
+      ? undefined
+      : lowerBound(
+          {
+            calls: stats.succeeded,
+            inputTokens: stats.inputTokens,
+            outputTokens: stats.outputTokens,
+            latencySumMs: stats.latencySumMs,
+            latencyMinMs: stats.latencyMinMs,
+          },
+          context.limits,
+        );
+  return {
+    exitCode: context.exitCode,
+    status: context.status,
+    outDir: context.outDir,
+    index: context.indexPath,
+    provider: context.options.provider,
+    model: context.modelId,
+    endpoint: context.endpoint,
+    batch: context.options.batch,
+    inputs: {
+      total: index.totals.inputs,
+      ok: index.totals.ok,
+      resumed: index.inputs.filter((entry) => entry.resumed === true).length,
+      error: index.totals.error,
+      skipped: index.totals.skipped,
+    },
+    calls: {
+      succeeded: stats.succeeded,
+      attempts: stats.attempts,
+      retries: stats.retries,
+      rateLimited: stats.rateLimited,
+      overloaded: stats.overloaded,
+      otherFailures: stats.otherFailures,
+    },
+    tokens: { input: stats.inputTokens, output: stats.outputTokens },
+    costUsd: stats.succeeded > 0 && stats.costUnknown === stats.succeeded ? null : roundUsd(stats.costUsd),
+    wallMs,
+    lowerBoundMs: bound?.ms,
+    limitedBy: bound?.limitedBy,
+    percentOfBound: bound === undefined || bound.ms <= 0 ? undefined : (wallMs / bound.ms) * 100,
+    budget: context.budget,
+    resumeCommand: context.resumeCommand,
+    problems: problemsOf(index.inputs),
+  };
 }
 
 /** The report as people read it. */

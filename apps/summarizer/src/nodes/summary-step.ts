@@ -1,0 +1,54 @@
+import { ParallelBatchNode, type ParallelBatchNodeOptions, type Settled } from "@sluice/core";
+import type { ChatRequest } from "@sluice/llm";
+import { failureOutcome, finishFile } from "./finish-file.js";
+import { addCalls, type CallResult, errorCode, firstFailure, summarizeWith } from "./model-call.js";
+import type { SummarizerServices } from "./services.js";
+import { type FileParams, type FileWork, type SummarizerShared, workOf } from "./shared.js";
+
+/**
+ * What TextSummarizer (map) and CombineSummaries (reduce) have in common: a ParallelBatchNode over
+ * pieces of one file, one model call each. With `failFast: false`, post sees every call's outcome:
+ * if any failed the file is recorded as failed ("failed"), otherwise the answers become the file's
+ * current summaries and the subclass picks the next step.
+ */
+export abstract class SummaryStep<Item> extends ParallelBatchNode<SummarizerShared, FileParams> {
+  constructor(
+    protected readonly services: SummarizerServices,
+    name: string,
+    options: ParallelBatchNodeOptions = {},
+  ) {
+    super({ name, ...options, failFast: false });
+  }
+
+  /** The request for one item. */
+  protected abstract requestFor(item: Item): ChatRequest;
+
+  /** The reason recorded when some calls of the step failed. */
+  protected abstract failureReason(work: FileWork, error: unknown, failed: number): string;
+
+  /** The action after a successful step, once `work.summaries` holds its answers. */
+  protected abstract nextAction(work: FileWork): string;
+
+  override async exec(item: Item): Promise<CallResult> {
+    return summarizeWith(this.services, this.requestFor(item), this.signal);
+  }
+
+  override async post(
+    shared: SummarizerShared,
+    items: Item[],
+    results: Settled<CallResult>[],
+  ): Promise<string> {
+    if (items.length === 0) return "default";
+    const index = this._params.index;
+    const work = workOf(shared, index);
+    addCalls(work.usage, results);
+    const failure = firstFailure(results);
+    if (failure !== undefined) {
+      const reason = this.failureReason(work, failure.error, failure.failed);
+      await finishFile(this.services, shared, index, failureOutcome(work, errorCode(failure.error), reason));
+      return "failed";
+    }
+    work.summaries = results.map((result) => (result.status === "fulfilled" ? result.value.text : ""));
+    return this.nextAction(work);
+  }
+}
