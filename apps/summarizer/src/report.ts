@@ -35,17 +35,28 @@ export interface RunReport {
     readonly rateLimited: number;
     readonly overloaded: number;
     readonly otherFailures: number;
+    /** Answers lost after the request went out: the server may have billed them. */
+    readonly lost: number;
   };
-  readonly tokens: { readonly input: number; readonly output: number };
-  /** Dollars spent by this run; null when no call had a known price. */
+  /** Tokens of the answers received; `lost*` are the worst cases of the answers lost (see `costIsUpperEstimate`). */
+  readonly tokens: {
+    readonly input: number;
+    readonly output: number;
+    readonly lostInput: number;
+    readonly lostOutput: number;
+  };
+  /** Dollars spent by this run, lost answers counted at their worst case; null when no call had a known price. */
   readonly costUsd: number | null;
+  /** True when answers were lost: the cost then counts each at its worst case, an upper estimate of the bill. */
+  readonly costIsUpperEstimate: boolean;
   readonly wallMs: number;
   /** The fastest this run's calls could have finished at the limits in force; undefined without limits to bound. */
   readonly lowerBoundMs: number | undefined;
   readonly limitedBy: BoundTerm | undefined;
   /** Wall time as a percentage of the bound (100% would be perfect). */
   readonly percentOfBound: number | undefined;
-  readonly budget: { readonly limit: string; readonly reached: boolean } | undefined;
+  /** The --budget, and what was charged against it (lost answers at their worst case). */
+  readonly budget: { readonly limit: string; readonly spent: string; readonly reached: boolean } | undefined;
   readonly resumeCommand: string | undefined;
   readonly problems: readonly { readonly input: string; readonly status: string; readonly reason: string }[];
 }
@@ -104,9 +115,19 @@ export function buildReport(context: ReportContext): RunReport {
       rateLimited: stats.rateLimited,
       overloaded: stats.overloaded,
       otherFailures: stats.otherFailures,
+      lost: stats.lostAnswers,
     },
-    tokens: { input: stats.inputTokens, output: stats.outputTokens },
-    costUsd: stats.succeeded > 0 && stats.costUnknown === stats.succeeded ? null : roundUsd(stats.costUsd),
+    tokens: {
+      input: stats.inputTokens,
+      output: stats.outputTokens,
+      lostInput: stats.lostInputTokens,
+      lostOutput: stats.lostOutputTokens,
+    },
+    costUsd:
+      stats.succeeded > 0 && stats.costUnknown === stats.succeeded
+        ? null
+        : roundUsd(stats.costUsd + stats.lostCostUsd),
+    costIsUpperEstimate: stats.lostAnswers > 0,
     wallMs,
     lowerBoundMs: bound?.ms,
     limitedBy: bound?.limitedBy,
@@ -139,8 +160,14 @@ export function formatReport(report: RunReport): string {
     `  ${plural(calls.succeeded, "model call")} (${plural(calls.attempts, "attempt")}) · ${plural(calls.retries, "retry", "retries")} · ${calls.rateLimited} × 429 · ${calls.overloaded} × 529${calls.otherFailures > 0 ? ` · ${calls.otherFailures} × other errors (5xx, dropped connections)` : ""}`,
   );
   lines.push(
-    `  tokens ${formatCount(report.tokens.input)} in / ${formatCount(report.tokens.output)} out · cost ${report.costUsd === null ? "unknown (no price for this model)" : formatCost(report.costUsd)}${report.budget ? ` · budget ${report.budget.limit}${report.budget.reached ? " (reached)" : ""}` : ""}`,
+    `  tokens ${formatCount(report.tokens.input)} in / ${formatCount(report.tokens.output)} out · cost ${report.costUsd === null ? "unknown (no price for this model)" : `${report.costIsUpperEstimate ? "at most " : ""}${formatCost(report.costUsd)}`}${report.budget ? ` · budget ${report.budget.limit}, ${report.budget.spent} charged${report.budget.reached ? " (reached)" : ""}` : ""}`,
   );
+  if (calls.lost > 0) {
+    lines.push(
+      `  ${plural(calls.lost, "answer was", "answers were")} lost after the request went out (the server may have billed ${calls.lost === 1 ? "it" : "them"}): ` +
+        `each is counted at its worst case, ${formatCount(report.tokens.lostInput)} in / ${formatCount(report.tokens.lostOutput)} out, so the cost is an upper estimate`,
+    );
+  }
   if (report.lowerBoundMs !== undefined && report.percentOfBound !== undefined) {
     lines.push(
       `  wall time ${formatDuration(report.wallMs)} = ${Math.round(report.percentOfBound)}% of the ${formatDuration(report.lowerBoundMs)} lower bound (set by ${report.limitedBy})`,

@@ -1,5 +1,6 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
+import { formatBudgetAmount } from "./budget.js";
 import { printDryRun } from "./dry-run.js";
 import { type ExecutedRun, executeRun } from "./execute.js";
 import { EXIT, exitCodeOf, statusOfRun } from "./exit-codes.js";
@@ -76,7 +77,11 @@ async function reportRun(prepared: PreparedRun, run: ExecutedRun, io: RunIo): Pr
     budget:
       options.budget === undefined
         ? undefined
-        : { limit: run.budget.describe(), reached: run.budget.reached },
+        : {
+            limit: run.budget.describe(),
+            spent: formatBudgetAmount(options.budget.unit, run.budget.spent),
+            reached: run.budget.reached,
+          },
     resumeCommand: status === "interrupted" || status === "budget_reached" ? resumeCommand(io) : undefined,
     outDir: displayPath(io.cwd, options.outDir),
   });

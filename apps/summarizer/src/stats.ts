@@ -1,4 +1,5 @@
 import type { ChatModel, ChatRequest, ChatResponse, ChatStreamEvent } from "@sluice/llm";
+import { markReachedTransport } from "./attempt-outcome.js";
 
 /**
  * Counters of one run, read by the progress display and the final report. Model attempts are
@@ -27,6 +28,14 @@ export class RunStats {
   /** Sum of known costs; `costUnknown` counts calls whose model has no price. */
   costUsd = 0;
   costUnknown = 0;
+  /**
+   * Answers lost after the request went out (a reset after sending, a timeout): the server may have
+   * run and billed them, so they are counted at their worst case (input estimate + max tokens).
+   */
+  lostAnswers = 0;
+  lostInputTokens = 0;
+  lostOutputTokens = 0;
+  lostCostUsd = 0;
   /** Seconds each successful attempt took, for the lower bound (sum and minimum). */
   latencySumMs = 0;
   latencyMinMs = Number.POSITIVE_INFINITY;
@@ -46,6 +55,14 @@ export class RunStats {
     this.outputTokens += outputTokens;
     if (costUsd === null) this.costUnknown += 1;
     else this.costUsd += costUsd;
+  }
+
+  /** Counts an answer lost after sending, at its worst case. */
+  addLost(inputTokens: number, outputTokens: number, costUsd: number | null): void {
+    this.lostAnswers += 1;
+    this.lostInputTokens += inputTokens;
+    this.lostOutputTokens += outputTokens;
+    if (costUsd !== null) this.lostCostUsd += costUsd;
   }
 }
 
@@ -69,6 +86,7 @@ export function instrumentModel(model: ChatModel, stats: RunStats): ChatModel {
   };
   const failed = (error: unknown) => {
     stats.attemptsInFlight -= 1;
+    markReachedTransport(error);
     const { status, code } = (error ?? {}) as { status?: unknown; code?: unknown };
     if (status === 429 || code === "rate_limited") stats.rateLimited += 1;
     else if (status === 529 || code === "overloaded") stats.overloaded += 1;

@@ -3,7 +3,7 @@ import type { ChatRequest } from "@sluice/llm";
 import { combineRequest, groupForCombining } from "../prompts.js";
 import { describeCallError } from "./model-call.js";
 import type { SummarizerServices } from "./services.js";
-import { type FileWork, type SummarizerShared, workOf } from "./shared.js";
+import type { FileWork } from "./shared.js";
 import { SummaryStep } from "./summary-step.js";
 
 /** A group of consecutive partial summaries to merge in one call. */
@@ -22,8 +22,7 @@ export class CombineSummaries extends SummaryStep<SummaryGroup> {
     super(services, "CombineSummaries", options);
   }
 
-  override async prep(shared: SummarizerShared): Promise<SummaryGroup[]> {
-    const work = workOf(shared, this._params.index);
+  protected override itemsOf(work: FileWork): SummaryGroup[] {
     if (work.summaries.length <= 1) return [];
     return groupForCombining(work.summaries, this.services.chunkTokens).map((summaries) => ({
       summaries,

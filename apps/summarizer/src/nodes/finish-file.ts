@@ -7,7 +7,8 @@ export const NO_USAGE = { calls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 
 /** A file that was loaded and then failed: its usage so far, with the reason. */
 export function failureOutcome(work: FileWork, code: string, reason: string): Outcome {
   return {
-    status: "error",
+    // Stopped by the budget, not failed: --resume picks it up with a larger budget.
+    status: code === "budget_reached" ? "skipped" : "error",
     code,
     reason,
     hash: work.hash,
@@ -36,7 +37,7 @@ export async function finishFile(
   const stats = services.stats;
   if (work !== undefined) {
     shared.work.delete(index);
-    services.budget.release(work.reservation);
+    work.reservation.close();
     stats.filesInFlight -= 1;
     stats.doneWork += work.estimate.inputTokens;
     stats.doneActual += work.usage.inputTokens;

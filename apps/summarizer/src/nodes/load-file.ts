@@ -42,14 +42,15 @@ export class LoadFile extends Node<SummarizerShared, FileParams> {
   override async exec(job: FileJob): Promise<Loaded> {
     const { services } = this;
     if (services.control.stopped) return runStopped(services);
-    if (services.budget.reached) return budgetReached(services.budget);
     const read = await readTextFile(job.file.absolute, { maxBytes: services.maxFileBytes });
     if (!read.ok) return { kind: "unreadable", status: read.status, code: read.code, reason: read.reason };
     const title = documentTitle(read.text, path.basename(job.file.absolute));
     const chunks = chunkText(read.text, services.chunkTokens);
     const estimate = estimateDocument(chunks, title, services.maxTokens, services.chunkTokens);
-    const reservation = services.budget.tryReserve(estimate);
-    if (reservation === undefined) return budgetReached(services.budget);
+    const reservation = await services.budget.reserve(estimate, this.signal);
+    if (reservation === undefined) {
+      return this.signal.aborted ? interrupted() : budgetReached(services.budget, estimate);
+    }
     return { kind: "loaded", hash: read.hash, title, chunks, estimate, reservation };
   }
 
@@ -86,11 +87,21 @@ function runStopped(services: SummarizerServices): Loaded {
   };
 }
 
-function budgetReached(budget: Budget): Loaded {
-  const spent = budget.limit ? formatBudgetAmount(budget.limit.unit, budget.spent) : "";
+function budgetReached(budget: Budget, estimate: CallEstimate): Loaded {
+  const unit = budget.limit?.unit ?? "tokens";
+  const needs = formatBudgetAmount(unit, budget.measureOf(estimate));
+  const left = formatBudgetAmount(unit, Math.max(0, (budget.limit?.amount ?? 0) - budget.spent));
   return {
     kind: "not_started",
     code: "budget_reached",
-    reason: `budget reached: not started, its estimate did not fit in ${budget.describe()} (spent ${spent}); rerun with --resume and a larger --budget`,
+    reason: `budget reached: not started, its worst case (${needs}) did not fit in what was left of ${budget.describe()} (${left}); rerun with --resume and a larger --budget`,
+  };
+}
+
+function interrupted(): Loaded {
+  return {
+    kind: "not_started",
+    code: "interrupted",
+    reason: "interrupted before it started; rerun with --resume",
   };
 }

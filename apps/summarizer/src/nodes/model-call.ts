@@ -1,6 +1,8 @@
 import type { Settled } from "@sluice/core";
-import { type ChatRequest, chat } from "@sluice/llm";
-import { codeOf, messageOf } from "../errors.js";
+import { type ChatRequest, chat, estimateInputTokens } from "@sluice/llm";
+import { attemptOutcome } from "../attempt-outcome.js";
+import { NO_TOKENS, type Reservation, type TokenCount } from "../budget.js";
+import { BudgetExhaustedError, codeOf, messageOf } from "../errors.js";
 import type { SummarizerServices } from "./services.js";
 import type { UsageTotal } from "./shared.js";
 
@@ -22,12 +24,24 @@ const FATAL_CODES = new Set([
   "THROTTLE_QUOTA_EXHAUSTED",
 ]);
 
-/** One model call, counted in the run's stats and budget; errors that doom every call stop the run. */
+/**
+ * One model call, charged against its file's budget reservation and counted in the run's stats.
+ * A failed attempt is charged by what it may have cost: nothing when it was never sent or the
+ * server refused it, its worst case (input estimate + max tokens) when the answer was lost after
+ * the request went out. Errors that doom every call stop the run.
+ */
 export async function summarizeWith(
   services: SummarizerServices,
+  reservation: Reservation,
   request: ChatRequest,
   signal: AbortSignal,
 ): Promise<CallResult> {
+  const worstCase: TokenCount = {
+    inputTokens: estimateInputTokens(request),
+    outputTokens: request.maxTokens,
+  };
+  const attempt = reservation.admit(worstCase);
+  if (attempt === undefined) throw new BudgetExhaustedError(services.budget.describe());
   try {
     const response = await chat(
       { ...request, signal, timeoutMs: services.requestTimeoutMs },
@@ -37,7 +51,7 @@ export async function summarizeWith(
     const inputTokens = usage.inputTokens + usage.cacheCreationInputTokens + usage.cacheReadInputTokens;
     const costUsd = services.price(usage, response.model);
     services.stats.addUsage(inputTokens, usage.outputTokens, costUsd);
-    services.budget.spend({ inputTokens, outputTokens: usage.outputTokens });
+    attempt.settle({ inputTokens, outputTokens: usage.outputTokens });
     return {
       text: response.text.trim(),
       inputTokens,
@@ -46,6 +60,17 @@ export async function summarizeWith(
       model: response.model,
     };
   } catch (error) {
+    if (attemptOutcome(error) === "unknown") {
+      const { inputTokens, outputTokens } = worstCase;
+      const costUsd = services.price(
+        { inputTokens, outputTokens, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 },
+        services.model.modelId,
+      );
+      services.stats.addLost(inputTokens, outputTokens, costUsd);
+      attempt.settle(worstCase);
+    } else {
+      attempt.settle(NO_TOKENS);
+    }
     if (FATAL_CODES.has(codeOf(error) ?? "")) services.control.stop(error);
     throw error;
   }

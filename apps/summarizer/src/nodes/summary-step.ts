@@ -1,9 +1,16 @@
 import { ParallelBatchNode, type ParallelBatchNodeOptions, type Settled } from "@sluice/core";
 import type { ChatRequest } from "@sluice/llm";
+import type { Reservation } from "../budget.js";
 import { failureOutcome, finishFile } from "./finish-file.js";
 import { addCalls, type CallResult, errorCode, firstFailure, summarizeWith } from "./model-call.js";
 import type { SummarizerServices } from "./services.js";
 import { type FileParams, type FileWork, type SummarizerShared, workOf } from "./shared.js";
+
+/** One call's piece of the file, with the file's budget reservation it is charged against. */
+export interface StepItem<Item> {
+  readonly item: Item;
+  readonly reservation: Reservation;
+}
 
 /**
  * What TextSummarizer (map) and CombineSummaries (reduce) have in common: a ParallelBatchNode over
@@ -20,6 +27,9 @@ export abstract class SummaryStep<Item> extends ParallelBatchNode<SummarizerShar
     super({ name, ...options, failFast: false });
   }
 
+  /** The pieces of the file this step makes one call each for (none: the step has nothing to do). */
+  protected abstract itemsOf(work: FileWork): Item[];
+
   /** The request for one item. */
   protected abstract requestFor(item: Item): ChatRequest;
 
@@ -29,13 +39,18 @@ export abstract class SummaryStep<Item> extends ParallelBatchNode<SummarizerShar
   /** The action after a successful step, once `work.summaries` holds its answers. */
   protected abstract nextAction(work: FileWork): string;
 
-  override async exec(item: Item): Promise<CallResult> {
-    return summarizeWith(this.services, this.requestFor(item), this.signal);
+  override async prep(shared: SummarizerShared): Promise<StepItem<Item>[]> {
+    const work = workOf(shared, this._params.index);
+    return this.itemsOf(work).map((item) => ({ item, reservation: work.reservation }));
+  }
+
+  override async exec({ item, reservation }: StepItem<Item>): Promise<CallResult> {
+    return summarizeWith(this.services, reservation, this.requestFor(item), this.signal);
   }
 
   override async post(
     shared: SummarizerShared,
-    items: Item[],
+    items: StepItem<Item>[],
     results: Settled<CallResult>[],
   ): Promise<string> {
     if (items.length === 0) return "default";

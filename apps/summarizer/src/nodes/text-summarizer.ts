@@ -3,7 +3,7 @@ import type { ChatRequest } from "@sluice/llm";
 import { chunkRequest } from "../prompts.js";
 import { describeCallError } from "./model-call.js";
 import type { SummarizerServices } from "./services.js";
-import { type FileWork, type SummarizerShared, workOf } from "./shared.js";
+import type { FileWork } from "./shared.js";
 import { SummaryStep } from "./summary-step.js";
 
 /** A chunk of a document, as the map step sees it. */
@@ -23,8 +23,7 @@ export class TextSummarizer extends SummaryStep<Chunk> {
     super(services, "TextSummarizer", options);
   }
 
-  override async prep(shared: SummarizerShared): Promise<Chunk[]> {
-    const work = workOf(shared, this._params.index);
+  protected override itemsOf(work: FileWork): Chunk[] {
     return work.chunks.map((text, index) => ({
       text,
       title: work.title,
