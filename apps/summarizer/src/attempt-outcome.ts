@@ -11,13 +11,14 @@ export type AttemptOutcome = "not_sent" | "refused" | "unknown";
 const REACHED_TRANSPORT = Symbol.for("@sluice/summarizer/reached-transport");
 
 /** Network errors that mean the request never left: nothing listening, no such host, no route. */
-const NOT_SENT_CAUSES = new Set([
-  "ECONNREFUSED",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "EADDRNOTAVAIL",
+const NOT_SENT_CAUSES = new Map([
+  ["ECONNREFUSED", "connection refused"],
+  ["ENOTFOUND", "no such host"],
+  ["EAI_AGAIN", "the host name could not be resolved"],
+  ["EHOSTUNREACH", "no route to the host"],
+  ["ENETUNREACH", "the network is unreachable"],
+  ["EADDRNOTAVAIL", "the address is not available"],
+  ["BAD_PORT", "fetch refuses to connect to this port; use another one"],
 ]);
 
 /** Marks an error as coming from an attempt that was handed to the transport. */
@@ -33,22 +34,32 @@ export function attemptOutcome(error: unknown): AttemptOutcome {
   const declared = (error as { requestOutcome?: unknown }).requestOutcome;
   if (declared === "not_sent" || declared === "refused" || declared === "unknown") return declared;
   if (typeof (error as { status?: unknown }).status === "number") return "refused";
-  return networkCode(error) !== undefined && NOT_SENT_CAUSES.has(networkCode(error)!)
-    ? "not_sent"
-    : "unknown";
+  return isUnreachable(error) ? "not_sent" : "unknown";
 }
 
 /** Whether the failure says nothing is reachable at the address (as opposed to a cut connection). */
 export function isUnreachable(error: unknown): boolean {
+  return unreachableCause(error) !== undefined;
+}
+
+/** Why nothing could be reached, in a few words ("connection refused"), or undefined. */
+export function unreachableCause(error: unknown): string | undefined {
   const code = networkCode(error);
-  return code !== undefined && NOT_SENT_CAUSES.has(code);
+  return code === undefined ? undefined : NOT_SENT_CAUSES.get(code);
 }
 
 /** The first Node network error code (`ECONNREFUSED`…) along the error's cause chain. */
 function networkCode(error: unknown, depth = 0): string | undefined {
   if (typeof error !== "object" || error === null || depth > 6) return undefined;
-  const { code, cause, errors } = error as { code?: unknown; cause?: unknown; errors?: unknown };
+  const { code, cause, errors, message } = error as {
+    code?: unknown;
+    cause?: unknown;
+    errors?: unknown;
+    message?: unknown;
+  };
   if (typeof code === "string" && /^E[A-Z_]+$/.test(code)) return code;
+  // fetch refuses ports it deems unsafe (e.g. 9, 25, 6000) before connecting, with no code.
+  if (message === "bad port") return "BAD_PORT";
   // Happy eyeballs: a host with several addresses fails with an AggregateError of each attempt.
   if (Array.isArray(errors)) {
     for (const inner of errors) {

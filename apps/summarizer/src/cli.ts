@@ -1,6 +1,7 @@
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { isLlmError } from "@sluice/llm";
 import { Command, CommanderError } from "commander";
 import { InterruptedError, UsageError } from "./errors.js";
 import { EXIT, exitCodesHelp } from "./exit-codes.js";
@@ -167,7 +168,8 @@ async function main(): Promise<number> {
     });
     return result.exitCode;
   } catch (error) {
-    if (error instanceof UsageError) {
+    // A setup the adapters refuse before sending anything (a missing key, a bad option) is the user's to fix.
+    if (error instanceof UsageError || isLlmError(error, "configuration")) {
       process.stderr.write(`summarize: ${error.message}\n`);
       return EXIT.usage;
     }

@@ -49,6 +49,8 @@ export interface ExecutedRun {
   readonly interrupted: boolean;
   /** Set when the flow itself threw (not a recorded failure of one input). */
   readonly runError: unknown;
+  /** Set when the run stopped because the setup is wrong: an unreachable server, a rejected key. */
+  readonly setupProblem: unknown;
 }
 
 const DEFAULT_RETRY: CallRetryOptions = { maxRetries: 8, initialDelayMs: 1_000, maxDelayMs: 30_000 };
@@ -64,6 +66,7 @@ export async function executeRun(prepared: PreparedRun, io: ExecuteIo): Promise<
   const note = (message: string) => io.stderr.write(`${message}\n`);
   const stats = new RunStats();
   const budget = new Budget(options.budget, budgetMeasure(prepared));
+  const control = new RunControl();
 
   await fs.mkdir(options.outDir, { recursive: true });
   const journal = await Journal.open(options.outDir);
@@ -75,7 +78,7 @@ export async function executeRun(prepared: PreparedRun, io: ExecuteIo): Promise<
   let progress: ProgressDisplay | undefined;
 
   try {
-    session = await openProvider(options, stats);
+    session = await openProvider(options, stats, control);
     await journal.append({
       v: 1,
       type: "run",
@@ -102,7 +105,7 @@ export async function executeRun(prepared: PreparedRun, io: ExecuteIo): Promise<
       journal,
       budget,
       stats,
-      control: new RunControl(),
+      control,
       batch: options.batch,
       price: session.price,
       written: new Map(),
@@ -180,6 +183,7 @@ export async function executeRun(prepared: PreparedRun, io: ExecuteIo): Promise<
       limits: options.provider === "local" || options.batch ? undefined : session.limits(),
       interrupted,
       runError,
+      setupProblem: control.setupProblem,
     };
   } finally {
     progress?.stop();

@@ -1,6 +1,7 @@
 /**
  * How a run ends: its status (in the report and --json) and exit code, one row each. `--help` and
- * the README list the same rows.
+ * the README list the same rows; two rows share code 2, the setup to fix being a flag or the
+ * environment the flags point at.
  */
 export const EXIT_CODES = [
   {
@@ -10,6 +11,11 @@ export const EXIT_CODES = [
   },
   { status: "some_failed", code: 1, meaning: "some inputs failed (each reason is in index.json)" },
   { status: "usage", code: 2, meaning: "usage error (a flag or argument to fix)" },
+  {
+    status: "bad_setup",
+    code: 2,
+    meaning: "setup error: server unreachable, API key rejected, unknown model (nothing more was sent)",
+  },
   { status: "nothing_readable", code: 3, meaning: "nothing could be read as text" },
   {
     status: "budget_reached",
@@ -38,6 +44,7 @@ export const EXIT = {
   ok: exitCodeOf("complete"),
   someFailed: exitCodeOf("some_failed"),
   usage: exitCodeOf("usage"),
+  badSetup: exitCodeOf("bad_setup"),
   nothingReadable: exitCodeOf("nothing_readable"),
   budgetReached: exitCodeOf("budget_reached"),
   interrupted: exitCodeOf("interrupted"),
@@ -46,14 +53,17 @@ export const EXIT = {
 /** What decides how a run that did start ended. */
 export interface RunFacts {
   readonly interrupted: boolean;
+  /** The run stopped because the setup is wrong (unreachable server, rejected key, unknown model). */
+  readonly badSetup: boolean;
   readonly budgetReached: boolean;
   /** Inputs that ended in error, or the run itself stopped unexpectedly. */
   readonly failed: boolean;
 }
 
-/** The first row whose condition holds decides: an interrupt outranks the budget, which outranks failures. */
+/** The first row whose condition holds decides: an interrupt outranks a bad setup, then the budget, then failures. */
 const PRECEDENCE: readonly (readonly [RunEnd, (facts: RunFacts) => boolean])[] = [
   ["interrupted", (facts) => facts.interrupted],
+  ["bad_setup", (facts) => facts.badSetup],
   ["budget_reached", (facts) => facts.budgetReached],
   ["some_failed", (facts) => facts.failed],
   ["complete", () => true],

@@ -5,7 +5,7 @@ import { type IndexEntry, type IndexFile, roundUsd } from "./outputs.js";
 import type { Plan } from "./plan.js";
 
 /** Inputs that a later run (with --resume) would still work on. */
-const UNFINISHED_CODES = new Set(["budget_reached", "run_stopped", "interrupted", "not_run"]);
+const UNFINISHED_CODES = new Set(["budget_reached", "run_stopped", "unreachable", "interrupted", "not_run"]);
 
 export interface IndexContext {
   readonly options: SummarizerOptions;

@@ -12,6 +12,8 @@ export { EXIT } from "./exit-codes.js";
 export interface RunReport {
   readonly exitCode: number;
   readonly status: RunEnd;
+  /** For "bad_setup": what stopped the run; for "nothing_readable": why. E.g. "cannot reach http://127.0.0.1:9: is the server running?". */
+  readonly reason?: string;
   readonly outDir: string;
   readonly index: string;
   readonly provider: string;
@@ -34,6 +36,10 @@ export interface RunReport {
     readonly retries: number;
     readonly rateLimited: number;
     readonly overloaded: number;
+    /** 401 and 403 answers: the key was rejected or lacks access. */
+    readonly authFailures: number;
+    /** Attempts that found nothing listening (connection refused, unknown host). */
+    readonly unreachable: number;
     readonly otherFailures: number;
     /** Answers lost after the request went out: the server may have billed them. */
     readonly lost: number;
@@ -70,6 +76,7 @@ export interface ReportContext {
   readonly stats: RunStats;
   readonly exitCode: number;
   readonly status: RunReport["status"];
+  readonly reason?: string;
   readonly limits: RateLimits | undefined;
   readonly budget: RunReport["budget"];
   readonly resumeCommand: string | undefined;
@@ -95,6 +102,7 @@ export function buildReport(context: ReportContext): RunReport {
   return {
     exitCode: context.exitCode,
     status: context.status,
+    ...(context.reason === undefined ? {} : { reason: context.reason }),
     outDir: context.outDir,
     index: context.indexPath,
     provider: context.options.provider,
@@ -114,6 +122,8 @@ export function buildReport(context: ReportContext): RunReport {
       retries: stats.retries,
       rateLimited: stats.rateLimited,
       overloaded: stats.overloaded,
+      authFailures: stats.authFailures,
+      unreachable: stats.unreachable,
       otherFailures: stats.otherFailures,
       lost: stats.lostAnswers,
     },
@@ -140,35 +150,23 @@ export function buildReport(context: ReportContext): RunReport {
 
 /** The report as people read it. */
 export function formatReport(report: RunReport): string {
-  const lines: string[] = [];
-  const { inputs, calls } = report;
-  const headline = {
-    complete: "Done",
-    some_failed: "Done, with failures",
-    nothing_readable: "Nothing to summarize",
-    budget_reached: "Stopped: budget reached",
-    interrupted: "Interrupted",
-  }[report.status];
-  lines.push(`${headline}: ${inputs.ok} of ${inputs.total} inputs summarized into ${report.outDir}`);
+  const { inputs } = report;
+  const summarized = `${inputs.ok} of ${inputs.total} inputs summarized into ${report.outDir}`;
+  const lines = headlineOf(report, summarized);
   lines.push(
     `  ok ${inputs.ok}${inputs.resumed > 0 ? ` (${inputs.resumed} finished earlier)` : ""} · errors ${inputs.error} · skipped ${inputs.skipped} · every input is listed in ${report.index}`,
   );
-  lines.push(
-    `  ${report.model} via ${report.endpoint}${report.batch ? " (Message Batches, half price)" : ""}`,
-  );
-  lines.push(
-    `  ${plural(calls.succeeded, "model call")} (${plural(calls.attempts, "attempt")}) · ${plural(calls.retries, "retry", "retries")} · ${calls.rateLimited} × 429 · ${calls.overloaded} × 529${calls.otherFailures > 0 ? ` · ${calls.otherFailures} × other errors (5xx, dropped connections)` : ""}`,
-  );
-  lines.push(
-    `  tokens ${formatCount(report.tokens.input)} in / ${formatCount(report.tokens.output)} out · cost ${report.costUsd === null ? "unknown (no price for this model)" : `${report.costIsUpperEstimate ? "at most " : ""}${formatCost(report.costUsd)}`}${report.budget ? ` · budget ${report.budget.limit}, ${report.budget.spent} charged${report.budget.reached ? " (reached)" : ""}` : ""}`,
-  );
-  if (calls.lost > 0) {
+  if (report.status === "nothing_readable") {
+    lines.push(`  would have used ${report.model} via ${report.endpoint}; nothing was sent`);
+  } else {
     lines.push(
-      `  ${plural(calls.lost, "answer was", "answers were")} lost after the request went out (the server may have billed ${calls.lost === 1 ? "it" : "them"}): ` +
-        `each is counted at its worst case, ${formatCount(report.tokens.lostInput)} in / ${formatCount(report.tokens.lostOutput)} out, so the cost is an upper estimate`,
+      `  ${report.model} via ${report.endpoint}${report.batch ? " (Message Batches, half price)" : ""}`,
     );
+    lines.push(...usageLines(report));
   }
-  if (report.lowerBoundMs !== undefined && report.percentOfBound !== undefined) {
+  if (report.status === "nothing_readable") {
+    // Nothing ran: no time to report.
+  } else if (report.lowerBoundMs !== undefined && report.percentOfBound !== undefined) {
     lines.push(
       `  wall time ${formatDuration(report.wallMs)} = ${Math.round(report.percentOfBound)}% of the ${formatDuration(report.lowerBoundMs)} lower bound (set by ${report.limitedBy})`,
     );
@@ -188,6 +186,57 @@ export function formatReport(report: RunReport): string {
     lines.push("", "Finished summaries are kept. To do the rest, run:", `  ${report.resumeCommand}`);
   }
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * The first line: how the run ended. The stderr note already says "Nothing to summarize", so a run
+ * with nothing to do does not repeat it; a bad setup leads with what to fix.
+ */
+function headlineOf(report: RunReport, summarized: string): string[] {
+  switch (report.status) {
+    case "complete":
+      return [`Done: ${summarized}`];
+    case "some_failed":
+      return [`Done, with failures: ${summarized}`];
+    case "nothing_readable":
+      return [summarized];
+    case "budget_reached":
+      return [`Stopped: budget reached: ${summarized}`];
+    case "interrupted":
+      return [`Interrupted: ${summarized}`];
+    case "bad_setup":
+      return [`Stopped: ${report.reason ?? "the setup is wrong"}`, `  ${summarized}`];
+  }
+}
+
+/** Calls, failures by kind, tokens, cost and budget. */
+function usageLines(report: RunReport): string[] {
+  const { calls } = report;
+  const failures = [
+    `${calls.rateLimited} × 429`,
+    `${calls.overloaded} × 529`,
+    ...(calls.authFailures > 0 ? [`${calls.authFailures} × 401/403 (authentication)`] : []),
+    ...(calls.unreachable > 0 ? [`${calls.unreachable} × cannot connect`] : []),
+    ...(calls.otherFailures > 0 ? [`${calls.otherFailures} × other errors (5xx, dropped connections)`] : []),
+  ];
+  const cost =
+    report.costUsd === null
+      ? "unknown (no price for this model)"
+      : `${report.costIsUpperEstimate ? "at most " : ""}${formatCost(report.costUsd)}`;
+  const budget = report.budget
+    ? ` · budget ${report.budget.limit}, ${report.budget.spent} charged${report.budget.reached ? " (reached)" : ""}`
+    : "";
+  const lines = [
+    `  ${plural(calls.succeeded, "model call")} (${plural(calls.attempts, "attempt")}) · ${plural(calls.retries, "retry", "retries")} · ${failures.join(" · ")}`,
+    `  tokens ${formatCount(report.tokens.input)} in / ${formatCount(report.tokens.output)} out · cost ${cost}${budget}`,
+  ];
+  if (calls.lost > 0) {
+    lines.push(
+      `  ${plural(calls.lost, "answer was", "answers were")} lost after the request went out (the server may have billed ${calls.lost === 1 ? "it" : "them"}): ` +
+        `each is counted at its worst case, ${formatCount(report.tokens.lostInput)} in / ${formatCount(report.tokens.lostOutput)} out, so the cost is an upper estimate`,
+    );
+  }
+  return lines;
 }
 
 /** Entries that need a line in the report: everything not ok. */

@@ -2,6 +2,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { formatBudgetAmount } from "./budget.js";
 import { printDryRun } from "./dry-run.js";
+import { messageOf } from "./errors.js";
 import { type ExecutedRun, executeRun } from "./execute.js";
 import { EXIT, exitCodeOf, statusOfRun } from "./exit-codes.js";
 import { buildIndex } from "./index-file.js";
@@ -10,6 +11,7 @@ import type { SummarizerOptions } from "./options.js";
 import { type IndexFile, writeIndex } from "./outputs.js";
 import type { DryRun } from "./plan.js";
 import { displayPath, type PreparedRun, prepareRun } from "./prepare.js";
+import { endpointFor } from "./providers.js";
 import { buildReport, formatReport, type RunReport, shellQuote } from "./report.js";
 import { RunStats } from "./stats.js";
 
@@ -60,6 +62,7 @@ async function reportRun(prepared: PreparedRun, run: ExecutedRun, io: RunIo): Pr
   const { options } = prepared;
   const status = statusOfRun({
     interrupted: run.interrupted,
+    badSetup: run.setupProblem !== undefined,
     budgetReached: run.budget.reached,
     failed: run.index.totals.error > 0 || run.runError !== undefined,
   });
@@ -73,6 +76,7 @@ async function reportRun(prepared: PreparedRun, run: ExecutedRun, io: RunIo): Pr
     stats: run.stats,
     exitCode,
     status,
+    ...(run.setupProblem === undefined ? {} : { reason: messageOf(run.setupProblem) }),
     limits: run.limits,
     budget:
       options.budget === undefined
@@ -103,12 +107,13 @@ async function nothingToDo(prepared: PreparedRun, io: RunIo): Promise<RunResult>
   const report = buildReport({
     options,
     modelId,
-    endpoint: "-",
+    endpoint: endpointFor(options),
     index,
     indexPath: displayPath(io.cwd, indexPath),
     stats: new RunStats(),
     exitCode: EXIT.nothingReadable,
     status: "nothing_readable",
+    reason: message,
     limits: undefined,
     budget: undefined,
     resumeCommand: undefined,

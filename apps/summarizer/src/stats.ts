@@ -1,5 +1,5 @@
 import type { ChatModel, ChatRequest, ChatResponse, ChatStreamEvent } from "@sluice/llm";
-import { markReachedTransport } from "./attempt-outcome.js";
+import { isUnreachable, markReachedTransport } from "./attempt-outcome.js";
 
 /**
  * Counters of one run, read by the progress display and the final report. Model attempts are
@@ -20,6 +20,10 @@ export class RunStats {
   succeeded = 0;
   rateLimited = 0;
   overloaded = 0;
+  /** 401/403: the key was rejected or lacks access. */
+  authFailures = 0;
+  /** Nothing listening, or no such host: the request never left. */
+  unreachable = 0;
   otherFailures = 0;
   /** Retries scheduled by the nodes (one per failed attempt that gets another). */
   retries = 0;
@@ -90,6 +94,9 @@ export function instrumentModel(model: ChatModel, stats: RunStats): ChatModel {
     const { status, code } = (error ?? {}) as { status?: unknown; code?: unknown };
     if (status === 429 || code === "rate_limited") stats.rateLimited += 1;
     else if (status === 529 || code === "overloaded") stats.overloaded += 1;
+    else if (status === 401 || status === 403 || code === "authentication" || code === "permission")
+      stats.authFailures += 1;
+    else if (isUnreachable(error)) stats.unreachable += 1;
     else if (code !== "aborted") stats.otherFailures += 1;
   };
   return {

@@ -2,13 +2,16 @@ import type { FileRecord } from "../journal.js";
 import type { SummarizerServices } from "./services.js";
 import type { FileJob, FileWork, Outcome, SummarizerShared } from "./shared.js";
 
+/** Codes of files that stopped for the run's sake (budget, setup), not because of their content. */
+const NOT_ITS_FAULT = new Set(["budget_reached", "run_stopped", "unreachable"]);
+
 export const NO_USAGE = { calls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 } as const;
 
 /** A file that was loaded and then failed: its usage so far, with the reason. */
 export function failureOutcome(work: FileWork, code: string, reason: string): Outcome {
   return {
-    // Stopped by the budget, not failed: --resume picks it up with a larger budget.
-    status: code === "budget_reached" ? "skipped" : "error",
+    // Stopped by the budget or the run, not failed by its own fault: --resume picks it up.
+    status: NOT_ITS_FAULT.has(code) ? "skipped" : "error",
     code,
     reason,
     hash: work.hash,

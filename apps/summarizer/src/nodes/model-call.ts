@@ -15,15 +15,6 @@ export interface CallResult {
   readonly model: string;
 }
 
-/** Errors that every other call of the run would meet too: the run stops launching work. */
-const FATAL_CODES = new Set([
-  "authentication",
-  "permission",
-  "quota_exceeded",
-  "not_found",
-  "THROTTLE_QUOTA_EXHAUSTED",
-]);
-
 /**
  * One model call, charged against its file's budget reservation and counted in the run's stats.
  * A failed attempt is charged by what it may have cost: nothing when it was never sent or the
@@ -71,7 +62,7 @@ export async function summarizeWith(
     } else {
       attempt.settle(NO_TOKENS);
     }
-    if (FATAL_CODES.has(codeOf(error) ?? "")) services.control.stop(error);
+    services.control.stopIfFatal(error);
     throw error;
   }
 }
