@@ -3,7 +3,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Emulator, startEmulator } from "@sluice/llm-emulator";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { chunkText } from "./chunk.js";
 import { type FileRecord, Journal } from "./journal.js";
 import type { IndexFile } from "./outputs.js";
@@ -14,11 +14,7 @@ import { prose, tempDir, writeFiles } from "./test-support.js";
 const APP = fileURLToPath(new URL("..", import.meta.url));
 const CLI = path.join(APP, "dist", "cli.js");
 
-beforeAll(() => {
-  // Build this app (its dependencies are built by turbo's test → build dependency, or by hand).
-  execFileSync(path.join(APP, "node_modules", ".bin", "tsup"), { cwd: APP, stdio: "ignore" });
-}, 60_000);
-
+// dist/cli.js is built once for every test file by build-cli.global.ts.
 const emulators: Emulator[] = [];
 const children: ChildProcess[] = [];
 afterEach(async () => {

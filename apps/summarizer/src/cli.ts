@@ -1,8 +1,10 @@
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { isLlmError } from "@sluice/llm";
 import { Command, CommanderError } from "commander";
 import { InterruptedError, UsageError } from "./errors.js";
+import { EXIT, exitCodesHelp } from "./exit-codes.js";
 import {
   DEFAULT_CHUNK_TOKENS,
   DEFAULT_MAX_TOKENS,
@@ -10,7 +12,6 @@ import {
   type RawFlags,
   resolveOptions,
 } from "./options.js";
-import { EXIT } from "./report.js";
 import { runSummarizer } from "./run.js";
 
 const HELP_AFTER = `
@@ -32,12 +33,7 @@ Examples:
   summarize docs/ --json > report.json              machine-readable report on stdout
 
 Exit codes:
-  0    every input summarized (or skipped as empty, duplicate, or finished earlier)
-  1    some inputs failed (each reason is in index.json)
-  2    usage error (a flag or argument to fix)
-  3    nothing could be read as text
-  4    --budget reached before all work was done (rerun with --resume and a larger budget)
-  130  interrupted by Ctrl-C or SIGTERM (finished summaries are kept; rerun with --resume)
+${exitCodesHelp()}
 `;
 
 /** The `summarize` command line: parses flags with commander and hands over to `runSummarizer`. */
@@ -172,7 +168,8 @@ async function main(): Promise<number> {
     });
     return result.exitCode;
   } catch (error) {
-    if (error instanceof UsageError) {
+    // A setup the adapters refuse before sending anything (a missing key, a bad option) is the user's to fix.
+    if (error instanceof UsageError || isLlmError(error, "configuration")) {
       process.stderr.write(`summarize: ${error.message}\n`);
       return EXIT.usage;
     }

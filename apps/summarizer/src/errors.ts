@@ -40,3 +40,15 @@ export function codeOf(error: unknown): string | undefined {
   const code = (error as { code?: unknown }).code;
   return typeof code === "string" ? code : undefined;
 }
+
+/** A call was not sent because it could take the run past its --budget. */
+export class BudgetExhaustedError extends SummarizerError {
+  readonly retryable = false;
+
+  constructor(budget: string) {
+    super(
+      "budget_reached",
+      `budget reached: the next call could take the run past ${budget}; rerun with --resume and a larger --budget`,
+    );
+  }
+}

@@ -107,12 +107,14 @@ export function resolveOptions(
   const provider = parseProvider(flags.provider, demo ? undefined : anthropicKey);
   // OpenAI-compatible local servers (Ollama, vLLM, llama.cpp, LM Studio) need no key.
   const apiKey = provider === "openai" ? nonEmpty(context.env.OPENAI_API_KEY) : anthropicKey;
-  const baseUrl =
-    flags.baseUrl === undefined
-      ? provider === "openai"
-        ? nonEmpty(context.env.OPENAI_BASE_URL)
-        : undefined
-      : parseUrl(flags.baseUrl);
+  // The SDKs read these variables themselves; reading them here lets the report name the server.
+  const envBaseUrl =
+    provider === "openai"
+      ? envUrl(context.env, "OPENAI_BASE_URL")
+      : provider === "anthropic"
+        ? envUrl(context.env, "ANTHROPIC_BASE_URL")
+        : undefined;
+  const baseUrl = flags.baseUrl === undefined ? envBaseUrl : parseUrl(flags.baseUrl);
   if (baseUrl !== undefined && provider !== "anthropic" && provider !== "openai") {
     throw new UsageError(
       `--base-url points the anthropic or openai provider at another server; it does nothing with --provider ${provider}.`,
@@ -135,6 +137,17 @@ export function resolveOptions(
   if (batch && (provider === "local" || provider === "openai")) {
     throw new UsageError(
       "--batch uses Anthropic Message Batches: use it with --provider anthropic or emulator.",
+    );
+  }
+  if (
+    provider === "openai" &&
+    apiKey === undefined &&
+    flags.dryRun !== true &&
+    (baseUrl === undefined || isOpenAIHost(baseUrl))
+  ) {
+    throw new UsageError(
+      "--provider openai needs OPENAI_API_KEY in the environment to reach OpenAI. A local " +
+        "OpenAI-compatible server needs no key: point --base-url at it (e.g. http://localhost:11434/v1 for Ollama).",
     );
   }
   if (flags.timeScale !== undefined && provider !== "emulator") {
@@ -241,6 +254,19 @@ function parseProvider(value: string | undefined, apiKey: string | undefined): P
 
 function isOpenAIHost(url: string): boolean {
   return new URL(url).hostname === "api.openai.com";
+}
+
+function envUrl(env: ResolveContext["env"], name: string): string | undefined {
+  const value = nonEmpty(env[name]);
+  if (value === undefined) return undefined;
+  try {
+    return parseUrl(value);
+  } catch (error) {
+    throw new UsageError(
+      `${name} must be an http(s) URL such as https://api.example.com (got ${JSON.stringify(value)}); fix or unset it.`,
+      { cause: error },
+    );
+  }
 }
 
 function parseUrl(value: string): string {

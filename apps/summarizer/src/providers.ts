@@ -11,6 +11,7 @@ import { createOpenAICompatibleModel, DEFAULT_OPENAI_MODEL, OPENAI_BASE_URL } fr
 import { Throttle, type ThrottleOptions } from "@sluice/throttle";
 import { BatchQueue } from "./batch.js";
 import type { RateLimits } from "./bound.js";
+import { RunControl } from "./nodes/run-control.js";
 import type { ProviderName, SummarizerOptions } from "./options.js";
 import { instrumentModel, type RunStats } from "./stats.js";
 
@@ -70,10 +71,14 @@ export interface ProviderSession {
  * and errors back to the throttle.
  *
  * @example
- * const session = await openProvider(options, stats);
+ * const session = await openProvider(options, stats, new RunControl());
  * try { … chat(request, { model: session.model }) … } finally { await session.close(); }
  */
-export async function openProvider(options: SummarizerOptions, stats: RunStats): Promise<ProviderSession> {
+export async function openProvider(
+  options: SummarizerOptions,
+  stats: RunStats,
+  control: RunControl = new RunControl(),
+): Promise<ProviderSession> {
   const price = (usage: Usage, model: string) =>
     usageCost(usage, model, { batch: options.batch })?.usd ?? null;
 
@@ -81,9 +86,12 @@ export async function openProvider(options: SummarizerOptions, stats: RunStats):
     const throttle = new Throttle({ concurrency: options.concurrency });
     return session({
       name: "local",
-      model: withLimiter(instrumentModel(createOfflineModel(), stats), throttle),
+      model: withLimiter(
+        control.guard(instrumentModel(createOfflineModel(), stats), LOCAL_ENDPOINT),
+        throttle,
+      ),
       modelId: OFFLINE_MODEL_ID,
-      endpoint: "offline (in-process extractive summarizer, not an LLM)",
+      endpoint: LOCAL_ENDPOINT,
       throttle,
       emulator: undefined,
       batchQueue: undefined,
@@ -107,11 +115,12 @@ export async function openProvider(options: SummarizerOptions, stats: RunStats):
       ...(options.apiKey === undefined ? {} : { apiKey: options.apiKey }),
       model: modelIdFor(options),
     });
+    const endpoint = endpointFor(options);
     return session({
       name: "openai",
-      model: withLimiter(instrumentModel(raw, stats), throttle),
+      model: withLimiter(control.guard(instrumentModel(raw, stats), endpoint), throttle),
       modelId: raw.modelId,
-      endpoint: options.baseUrl ?? OPENAI_BASE_URL,
+      endpoint,
       throttle,
       emulator: undefined,
       batchQueue: undefined,
@@ -193,11 +202,12 @@ export async function openProvider(options: SummarizerOptions, stats: RunStats):
     ...(baseUrl === undefined ? {} : { baseURL: baseUrl }),
     model: modelId,
   });
+  const endpoint = endpointOf(baseUrl, emulator, options.timeScale);
   return session({
     name: options.provider,
-    model: withLimiter(instrumentModel(raw, stats), throttle),
+    model: withLimiter(control.guard(instrumentModel(raw, stats), endpoint), throttle),
     modelId,
-    endpoint: endpointOf(baseUrl, emulator, options.timeScale),
+    endpoint,
     throttle,
     emulator,
     batchQueue: undefined,
@@ -208,6 +218,16 @@ export async function openProvider(options: SummarizerOptions, stats: RunStats):
       await closeEmulator();
     },
   });
+}
+
+const LOCAL_ENDPOINT = "offline (in-process extractive summarizer, not an LLM)";
+
+/** Where a run's requests go, as the report names it, known before the provider is opened. */
+export function endpointFor(options: Pick<SummarizerOptions, "provider" | "baseUrl">): string {
+  if (options.provider === "local") return LOCAL_ENDPOINT;
+  if (options.provider === "emulator") return "an in-process emulator";
+  if (options.provider === "openai") return options.baseUrl ?? OPENAI_BASE_URL;
+  return options.baseUrl ?? "https://api.anthropic.com";
 }
 
 function endpointOf(baseUrl: string | undefined, emulator: Emulator | undefined, timeScale: number): string {

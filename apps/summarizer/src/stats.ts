@@ -1,4 +1,5 @@
 import type { ChatModel, ChatRequest, ChatResponse, ChatStreamEvent } from "@sluice/llm";
+import { isUnreachable, markReachedTransport } from "./attempt-outcome.js";
 
 /**
  * Counters of one run, read by the progress display and the final report. Model attempts are
@@ -19,6 +20,10 @@ export class RunStats {
   succeeded = 0;
   rateLimited = 0;
   overloaded = 0;
+  /** 401/403: the key was rejected or lacks access. */
+  authFailures = 0;
+  /** Nothing listening, or no such host: the request never left. */
+  unreachable = 0;
   otherFailures = 0;
   /** Retries scheduled by the nodes (one per failed attempt that gets another). */
   retries = 0;
@@ -27,6 +32,14 @@ export class RunStats {
   /** Sum of known costs; `costUnknown` counts calls whose model has no price. */
   costUsd = 0;
   costUnknown = 0;
+  /**
+   * Answers lost after the request went out (a reset after sending, a timeout): the server may have
+   * run and billed them, so they are counted at their worst case (input estimate + max tokens).
+   */
+  lostAnswers = 0;
+  lostInputTokens = 0;
+  lostOutputTokens = 0;
+  lostCostUsd = 0;
   /** Seconds each successful attempt took, for the lower bound (sum and minimum). */
   latencySumMs = 0;
   latencyMinMs = Number.POSITIVE_INFINITY;
@@ -46,6 +59,14 @@ export class RunStats {
     this.outputTokens += outputTokens;
     if (costUsd === null) this.costUnknown += 1;
     else this.costUsd += costUsd;
+  }
+
+  /** Counts an answer lost after sending, at its worst case. */
+  addLost(inputTokens: number, outputTokens: number, costUsd: number | null): void {
+    this.lostAnswers += 1;
+    this.lostInputTokens += inputTokens;
+    this.lostOutputTokens += outputTokens;
+    if (costUsd !== null) this.lostCostUsd += costUsd;
   }
 }
 
@@ -69,9 +90,13 @@ export function instrumentModel(model: ChatModel, stats: RunStats): ChatModel {
   };
   const failed = (error: unknown) => {
     stats.attemptsInFlight -= 1;
+    markReachedTransport(error);
     const { status, code } = (error ?? {}) as { status?: unknown; code?: unknown };
     if (status === 429 || code === "rate_limited") stats.rateLimited += 1;
     else if (status === 529 || code === "overloaded") stats.overloaded += 1;
+    else if (status === 401 || status === 403 || code === "authentication" || code === "permission")
+      stats.authFailures += 1;
+    else if (isUnreachable(error)) stats.unreachable += 1;
     else if (code !== "aborted") stats.otherFailures += 1;
   };
   return {

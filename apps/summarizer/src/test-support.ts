@@ -1,8 +1,13 @@
+import { type ChildProcess, spawn } from "node:child_process";
 import { promises as fs, mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import type { ChatModel, ChatRequest, ChatResponse, ChatStreamEvent } from "@sluice/llm";
+import { type Emulator, type EmulatorOptions, startEmulator } from "@sluice/llm-emulator";
 import { onTestFinished } from "vitest";
+import type { IndexFile } from "./outputs.js";
 
 /** A fresh temporary folder, removed when the test that asked for it finishes. */
 export function tempDir(prefix = "summarizer-"): string {
@@ -73,4 +78,130 @@ export function scriptedModel(
       yield { type: "done", response: await generate(request) };
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// End to end: the real built CLI (dist/cli.js, built once by build-cli.global.ts) as a subprocess.
+
+export const APP_DIR = fileURLToPath(new URL("..", import.meta.url));
+export const CLI_PATH = path.join(APP_DIR, "dist", "cli.js");
+
+export interface CliRun {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Wall time from spawn to exit. */
+  readonly ms: number;
+}
+
+/**
+ * Runs `summarize args…` in `cwd` with a clean environment (PATH and HOME, plus `env`); the child is
+ * killed if the test ends first.
+ */
+export function spawnCli(
+  args: readonly string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): { child: ChildProcess; done: Promise<CliRun> } {
+  const started = performance.now();
+  const child = spawn(process.execPath, [CLI_PATH, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (chunk) => {
+    stdout += String(chunk);
+  });
+  child.stderr?.on("data", (chunk) => {
+    stderr += String(chunk);
+  });
+  const done = new Promise<CliRun>((resolve) => {
+    child.on("close", (code, signal) =>
+      resolve({ code, signal, stdout, stderr, ms: performance.now() - started }),
+    );
+  });
+  return { child, done };
+}
+
+export const runCli = (args: readonly string[], cwd: string, env?: Record<string, string>) =>
+  spawnCli(args, cwd, env).done;
+
+export async function readIndexFile(out: string): Promise<IndexFile> {
+  return JSON.parse(await fs.readFile(path.join(out, "index.json"), "utf8")) as IndexFile;
+}
+
+/** An emulator on 127.0.0.1, closed when the test finishes. */
+export async function emulatorForTest(options: EmulatorOptions = {}): Promise<Emulator> {
+  const emulator = await startEmulator(options);
+  onTestFinished(() => emulator.close());
+  return emulator;
+}
+
+export interface ResettingProxy {
+  readonly url: string;
+  /** Successful responses seen, and how many of them were cut (connection reset) instead of delivered. */
+  readonly stats: { responses: number; resets: number };
+  close(): Promise<void>;
+}
+
+/**
+ * A TCP proxy in front of `target` that lets every request through to the server and then resets
+ * the connection instead of delivering some of the successful answers: the answer is lost after
+ * the server ran (and billed) the request, the fault a flaky network or proxy causes.
+ * `cut(n)` says whether the n-th successful response (1-based) is cut. Closed when the test finishes.
+ */
+export async function startResettingProxy(
+  target: string,
+  cut: (response: number) => boolean,
+): Promise<ResettingProxy> {
+  const { hostname, port } = new URL(target);
+  const stats = { responses: 0, resets: 0 };
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(port), hostname);
+    sockets.add(client).add(upstream);
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on("error", end).on("close", end);
+    upstream.on("error", end).on("close", end);
+    client.pipe(upstream);
+    upstream.on("data", (chunk: Buffer) => {
+      if (chunk.subarray(0, 12).toString("latin1") === "HTTP/1.1 200") {
+        stats.responses += 1;
+        if (cut(stats.responses)) {
+          stats.resets += 1;
+          client.resetAndDestroy();
+          upstream.destroy();
+          return;
+        }
+      }
+      client.write(chunk);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address() as net.AddressInfo;
+  const close = () =>
+    new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => resolve());
+    });
+  onTestFinished(close);
+  return { url: `http://127.0.0.1:${address.port}`, stats, close };
+}
+
+/** A port on 127.0.0.1 that nothing listens on (bound, then released). */
+export async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }

@@ -2,10 +2,14 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { AuthenticationError, type ChatModel, RateLimitError } from "@sluice/llm";
 import { describe, expect, it } from "vitest";
-import { Budget } from "./budget.js";
-import { chunkText } from "./chunk.js";
-import { type DiscoveredFile, discoverInputs } from "./inputs.js";
-import { Journal } from "./journal.js";
+import { Budget } from "../budget.js";
+import { chunkText } from "../chunk.js";
+import { type DiscoveredFile, discoverInputs } from "../inputs.js";
+import { Journal } from "../journal.js";
+import type { BudgetLimit } from "../options.js";
+import { estimateDocument } from "../prompts.js";
+import { RunStats } from "../stats.js";
+import { prose, scriptedModel, tempDir, writeFiles } from "../test-support.js";
 import {
   isWorthRetrying,
   LoadAndSummarizeFile,
@@ -13,11 +17,7 @@ import {
   SummarizeMultipleFiles,
   type SummarizerServices,
   type SummarizerShared,
-} from "./nodes.js";
-import type { BudgetLimit } from "./options.js";
-import { estimateDocument } from "./prompts.js";
-import { RunStats } from "./stats.js";
-import { prose, scriptedModel, tempDir, writeFiles } from "./test-support.js";
+} from "./index.js";
 
 const FAST_RETRY = { maxRetries: 3, initialDelayMs: 1, maxDelayMs: 5 };
 
