@@ -1,0 +1,3 @@
+export { isApiCallError, toLlmError } from "./errors.js";
+export { type FromAiSdkOptions, fromAiSdk } from "./model.js";
+export { type AiSdkLanguageModel, isAiSdkLanguageModel, toUsage } from "./spec.js";
