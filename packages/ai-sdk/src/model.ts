@@ -1,6 +1,5 @@
 import type {
   LanguageModelV3,
-  LanguageModelV3GenerateResult,
   LanguageModelV3StreamPart,
   LanguageModelV3StreamResult,
 } from "@ai-sdk/provider";
@@ -10,16 +9,13 @@ import {
   type ChatRequest,
   type ChatResponse,
   type ChatStreamEvent,
-  type HttpInfo,
-  headersToRecord,
   LlmConfigurationError,
   type RateLimitAccounting,
-  type StopReason,
   throwIfAborted,
-  type Usage,
   validateChatRequest,
 } from "@sluice/llm";
 import { type FailureContext, toLlmError } from "./errors.js";
+import { finalResponse, responseOf } from "./response.js";
 import {
   type AiSdkLanguageModel,
   isAiSdkLanguageModel,
@@ -92,14 +88,14 @@ export function fromAiSdk(model: AiSdkLanguageModel, options: FromAiSdkOptions =
   };
 }
 
-interface Call {
+export interface Call {
   readonly signal: AbortSignal | undefined;
   readonly failure: FailureContext;
   end(): void;
 }
 
 /** Validates the request and combines the caller's signal with the per-call timeout. */
-function startCall(request: ChatRequest, provider: string): Call {
+export function startCall(request: ChatRequest, provider: string): Call {
   validateChatRequest(request);
   throwIfAborted(request.signal);
   const timeout = request.timeoutMs === undefined ? undefined : new AbortController();
@@ -114,42 +110,6 @@ function startCall(request: ChatRequest, provider: string): Call {
     },
     end: () => clearTimeout(timer),
   };
-}
-
-function responseOf(result: LanguageModelV3GenerateResult, modelId: string): ChatResponse {
-  const text = result.content.map((part) => (part.type === "text" ? part.text : "")).join("");
-  return finalResponse({
-    text,
-    usage: toUsage(result.usage),
-    stopReason: toStopReasonFrom(result.finishReason),
-    model: result.response?.modelId ?? modelId,
-    headers: result.response?.headers,
-  });
-}
-
-function finalResponse(parts: {
-  text: string;
-  usage: Usage;
-  stopReason: StopReason;
-  model: string;
-  headers: Record<string, string | undefined> | undefined;
-}): ChatResponse {
-  const http = httpInfo(parts.headers);
-  const requestId = http?.headers["request-id"] ?? http?.headers["x-request-id"];
-  return {
-    text: parts.text,
-    usage: parts.usage,
-    stopReason: parts.stopReason,
-    model: parts.model,
-    ...(requestId === undefined ? {} : { requestId }),
-    ...(http === undefined ? {} : { http }),
-  };
-}
-
-// The AI SDK hands back the headers of a successful response but not its status: it was a 2xx.
-function httpInfo(headers: Record<string, string | undefined> | undefined): HttpInfo | undefined {
-  if (headers === undefined) return undefined;
-  return { status: 200, headers: headersToRecord(headers) };
 }
 
 async function* streamCall(

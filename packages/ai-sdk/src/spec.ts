@@ -21,7 +21,7 @@ export function isAiSdkLanguageModel(value: unknown): value is AiSdkLanguageMode
   if (typeof value !== "object" || value === null) return false;
   const model = value as Partial<LanguageModelV3>;
   return (
-    (model.specificationVersion === "v3" || (model.specificationVersion as string) === "v2") &&
+    (model.specificationVersion === "v3" || (model.specificationVersion as unknown) === "v2") &&
     typeof model.doGenerate === "function" &&
     typeof model.doStream === "function" &&
     typeof model.modelId === "string"
