@@ -25,6 +25,7 @@ import { ProgressDisplay } from "./progress.js";
 import { EMULATOR_SETTINGS, modelIdFor, openProvider, type ProviderSession } from "./providers.js";
 import { EXIT, formatDryRun, formatReport, problemsOf, type RunReport, shellQuote } from "./report.js";
 import { RunStats } from "./stats.js";
+import { traceEvents, withTracing } from "./tracing.js";
 
 /** Where a run writes, what it listens to, and how it was invoked. */
 export interface RunIo {
@@ -145,7 +146,7 @@ export async function runSummarizer(options: SummarizerOptions, io: RunIo): Prom
   let progress: ProgressDisplay | undefined;
 
   try {
-    session = await openProvider(options, stats);
+    session = await withTracing(await openProvider(options, stats));
     await journal.append({
       v: 1,
       type: "run",
@@ -220,9 +221,9 @@ export async function runSummarizer(options: SummarizerOptions, io: RunIo): Prom
         await flow.run(shared, {
           signal: controller.signal,
           logger: null,
-          onEvent: (event: SluiceEvent) => {
+          onEvent: traceEvents(session, (event: SluiceEvent) => {
             if (event.type === "retry") stats.retries += 1;
-          },
+          }),
         });
       } catch (error) {
         runError = error;
