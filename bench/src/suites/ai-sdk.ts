@@ -31,7 +31,7 @@ const CONTENDERS: readonly Contender[] = [
   {
     id: "middleware-headers",
     label: "generateText + sluiceMiddleware",
-    configuration: "Throttle: concurrency 16, limits from headers, 4 attempts; maxRetries 0",
+    configuration: "Throttle: concurrency 16, limits from headers, burst 60 s, 4 attempts; maxRetries 0",
   },
   {
     id: "middleware-told",

@@ -4,10 +4,8 @@ import {
   ConnectionError,
   errorFromDetails,
   errorFromHttp,
-  headersToRecord,
   isLlmError,
   type LlmError,
-  retryAfterMsFromHeaders,
   ServerError,
   TimeoutError,
 } from "@sluice/llm";
@@ -96,20 +94,6 @@ export function toLlmError(error: unknown, context: FailureContext): LlmError {
   }
   // fetch's own failures while reading a body ("terminated", "other side closed").
   return new ConnectionError({ provider, cause: error });
-}
-
-/** Status and headers an AI SDK error carries, for a limiter's `observe`. */
-export function responseInfoOf(error: unknown): { status?: number; headers?: Record<string, string> } {
-  if (!isApiCallError(error)) return {};
-  return {
-    ...(error.statusCode === undefined ? {} : { status: error.statusCode }),
-    ...(error.responseHeaders === undefined ? {} : { headers: headersToRecord(error.responseHeaders) }),
-  };
-}
-
-/** How long the provider asked to wait, from an AI SDK error's headers. */
-export function retryAfterMsOf(error: unknown): number | undefined {
-  return isApiCallError(error) ? retryAfterMsFromHeaders(error.responseHeaders) : undefined;
 }
 
 // The AI SDK's names for a response body that is not what the API promised.

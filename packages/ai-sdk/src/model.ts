@@ -120,8 +120,9 @@ async function* streamCall(
   const call = startCall(request, provider);
   let reader: ReadableStreamDefaultReader<LanguageModelV3StreamPart> | undefined;
   // Aborting must end the stream at once, even while the reader waits for the next chunk.
+  let onAbort: (() => void) | undefined;
   const aborted = new Promise<never>((_, reject) => {
-    const onAbort = () => reject(new Error("aborted"));
+    onAbort = () => reject(new Error("aborted"));
     if (call.signal?.aborted) onAbort();
     else call.signal?.addEventListener("abort", onAbort, { once: true });
   });
@@ -174,6 +175,7 @@ async function* streamCall(
     throw toLlmError(error, call.failure);
   } finally {
     call.end();
+    if (onAbort !== undefined) call.signal?.removeEventListener("abort", onAbort);
     reader?.cancel().catch(() => {});
   }
 }

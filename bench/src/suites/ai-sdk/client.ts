@@ -29,6 +29,9 @@ export async function run(params: AiSdkParams): Promise<CompetitorResult> {
       : new Throttle({
           concurrency: params.concurrency,
           ...(params.client === "middleware-told" ? (params.told ?? {}) : {}),
+          // The emulator's buckets hold a minute's worth, as Anthropic's do; the makespan
+          // benchmark's Sluice contender is configured the same way.
+          burstSeconds: 60,
           retry: { maxAttempts: MAX_ATTEMPTS },
           clock,
         });
