@@ -184,6 +184,21 @@ describe("sluiceMiddleware with streamText over HTTP", () => {
 });
 
 describe("fromAiSdk inside Sluice", () => {
+  it("a 429's status and headers reach the throttle through fromAiSdk: it pauses, retries and succeeds", async () => {
+    const throttle = throttled({ retry: { maxAttempts: 3 } });
+    try {
+      const model = fromAiSdk(anthropic("claude-haiku-4-5"));
+      emu.failNext("rate_limit", { retryAfterSeconds: 30 });
+      const answer = await callLlm(PROMPT, { model, limiter: throttle, maxTokens: 100 });
+      expect(answer.length).toBeGreaterThan(0);
+      expect(throttle.stats()).toMatchObject({ rateLimited: 1, retries: 1, succeeded: 1 });
+      expect(throttle.stats().buckets.requests?.learned).toBe(true);
+      expect(emu.stats().byStatus).toMatchObject({ 200: 1, 429: 1 });
+    } finally {
+      await throttle.close();
+    }
+  });
+
   it("an AI SDK model in a Sluice flow, through callLlm and the throttle, keeps under the emulator's limits", async () => {
     // Tight limits: 8 calls of up to 200 output tokens cannot all start at once.
     emu.configure({ limits: { outputTokensPerMinute: 800 } });
