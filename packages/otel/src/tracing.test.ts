@@ -240,6 +240,31 @@ describe("a traced run: nested flow, parallel batch, a retried model call", () =
     }
   });
 
+  it("a streamed call is one span from the first event to done, with the streamed usage", async () => {
+    const model = traceModel(createAnthropicModel({ baseURL: emu.url, apiKey: API_KEY, model: MODEL }), {
+      tracer,
+      baseURL: emu.url,
+    });
+    let text = "";
+    for await (const event of model.stream({
+      messages: [{ role: "user", content: TEXTS[0]! }],
+      maxTokens: 60,
+    })) {
+      if (event.type === "text") text += event.text;
+    }
+    expect(text.length).toBeGreaterThan(0);
+    const chat = only(`chat ${MODEL}`);
+    expect(chat.kind).toBe(SpanKind.CLIENT);
+    expect(chat.attributes).toMatchObject({
+      "sluice.stream": true,
+      "sluice.attempts": 1,
+      "gen_ai.usage.output_tokens": emu.stats().outputTokens,
+      "gen_ai.usage.input_tokens": emu.stats().inputTokens,
+    });
+    // Without a limiter there is no wait to report.
+    expect(chat.attributes["sluice.throttle.wait_ms"]).toBeUndefined();
+  });
+
   it("core retries of a node show as retry events on the node's span", async () => {
     class Flaky extends Node {
       override async exec() {
