@@ -15,9 +15,10 @@ describe("ai-sdk benchmark (smoke)", () => {
       "generateText",
       "generateText + sluiceMiddleware",
       "generateText + sluiceMiddleware (limits told)",
+      "Sluice's Anthropic adapter (no AI SDK)",
     ]);
     const { runs } = report.results as { runs: AiSdkRun[] };
-    expect(runs).toHaveLength(3);
+    expect(runs).toHaveLength(4);
     for (const run of runs) {
       expect(run.ok, run.error).toBe(true);
       expect(run.emulator.requests).toBeGreaterThanOrEqual(30);

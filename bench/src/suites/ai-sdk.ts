@@ -17,9 +17,11 @@ import {
 import type { AiSdkClient, AiSdkParams } from "./ai-sdk/client.js";
 
 interface Contender {
-  readonly id: AiSdkClient;
+  readonly id: AiSdkClient | "sluice-adapter";
   readonly label: string;
   readonly configuration: string;
+  /** The child module; default the AI SDK client. */
+  readonly module?: string;
 }
 
 const CONTENDERS: readonly Contender[] = [
@@ -38,10 +40,17 @@ const CONTENDERS: readonly Contender[] = [
     label: "generateText + sluiceMiddleware (limits told)",
     configuration: "as above, with RPM/ITPM/OTPM given",
   },
+  {
+    // The same throttle without the AI SDK: what the middleware costs, if anything.
+    id: "sluice-adapter",
+    label: "Sluice's Anthropic adapter (no AI SDK)",
+    configuration: "the same Throttle, limits given; withLimiter + @sluice/llm-anthropic",
+    module: "competitors/sluice",
+  },
 ];
 
 export interface AiSdkRun {
-  readonly contender: AiSdkClient;
+  readonly contender: Contender["id"];
   readonly round: number;
   readonly ok: boolean;
   readonly error?: string;
@@ -56,7 +65,7 @@ export interface AiSdkRun {
 }
 
 interface AiSdkSummary {
-  readonly contender: AiSdkClient;
+  readonly contender: Contender["id"];
   readonly makespanMs: Summary;
   readonly ofBound: number;
   readonly rateLimited: Summary;
@@ -110,7 +119,7 @@ async function runAiSdk(options: RunOptions) {
       });
       try {
         const params: AiSdkParams = {
-          client: contender.id,
+          client: contender.id === "sluice-adapter" ? "middleware-told" : contender.id,
           url: emulator.url,
           apiKey: API_KEY,
           model: scale.model,
@@ -121,10 +130,13 @@ async function runAiSdk(options: RunOptions) {
           concurrency: scale.concurrency,
           told: limits,
           requestsPerMinute: undefined,
+          // The emulator's buckets hold a minute's worth, as Anthropic's do; the makespan
+          // benchmark's Sluice contender is configured the same way.
+          burstSeconds: 60,
           deadlineMs,
         };
         const outcome = await runInChild<CompetitorResult>({
-          module: "suites/ai-sdk/client",
+          module: contender.module ?? "suites/ai-sdk/client",
           params,
           timeoutMs: deadlineMs + 20_000,
         });

@@ -29,9 +29,7 @@ export async function run(params: AiSdkParams): Promise<CompetitorResult> {
       : new Throttle({
           concurrency: params.concurrency,
           ...(params.client === "middleware-told" ? (params.told ?? {}) : {}),
-          // The emulator's buckets hold a minute's worth, as Anthropic's do; the makespan
-          // benchmark's Sluice contender is configured the same way.
-          burstSeconds: 60,
+          ...(params.burstSeconds === undefined ? {} : { burstSeconds: params.burstSeconds }),
           retry: { maxAttempts: MAX_ATTEMPTS },
           clock,
         });
