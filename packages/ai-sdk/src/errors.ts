@@ -4,8 +4,10 @@ import {
   ConnectionError,
   errorFromDetails,
   errorFromHttp,
+  InvalidRequestError,
   isLlmError,
   type LlmError,
+  QuotaExceededError,
   ServerError,
   TimeoutError,
 } from "@sluice/llm";
@@ -69,13 +71,15 @@ export function toLlmError(error: unknown, context: FailureContext): LlmError {
       return new ConnectionError({ provider, cause: error, providerMessage: error.message });
     }
     if (status >= 200 && status < 300) return garbled(provider, error);
-    return errorFromHttp({
+    const failure = {
       status,
       headers: error.responseHeaders,
       body: error.responseBody,
       provider,
       cause: error,
-    });
+    };
+    const mapped = errorFromHttp(failure);
+    return provider === "anthropic" ? anthropicReading(mapped) : mapped;
   }
 
   // A provider's error body inside a 200 stream (Anthropic's `event: error`), passed on as is.
@@ -95,6 +99,33 @@ export function toLlmError(error: unknown, context: FailureContext): LlmError {
   // fetch's own failures while reading a body ("terminated", "other side closed").
   return new ConnectionError({ provider, cause: error });
 }
+
+/**
+ * Where Anthropic means something other than the shared mapping, as @sluice/llm-anthropic reads it:
+ * a 413 counts bytes (`request_too_large`), not tokens, so it is an invalid request, not a context
+ * overflow; and a 429 without `retry-after` that names a cause or comes with Anthropic's rate-limit
+ * headers is a spend cap, which no retry fixes. (A shared home for these rules would be @sluice/llm.)
+ */
+function anthropicReading(mapped: LlmError): LlmError {
+  const details = {
+    ...(mapped.status === undefined ? {} : { status: mapped.status }),
+    ...(mapped.headers === undefined ? {} : { headers: mapped.headers }),
+    ...(mapped.errorType === undefined ? {} : { errorType: mapped.errorType }),
+    ...(mapped.errorCode === undefined ? {} : { errorCode: mapped.errorCode }),
+    ...(mapped.requestId === undefined ? {} : { requestId: mapped.requestId }),
+    provider: "anthropic",
+    cause: (mapped as { cause?: unknown }).cause,
+  };
+  if (mapped.status === 413 && mapped.code === "context_length") return new InvalidRequestError(details);
+  if (mapped.code !== "rate_limited" || mapped.retryAfterMs !== undefined) return mapped;
+  if (mapped.errorCode === RAMP_LIMIT_CODE) return mapped;
+  const anthropicHeaders = Object.keys(mapped.headers ?? {}).some((name) =>
+    name.startsWith("anthropic-ratelimit-"),
+  );
+  return mapped.errorCode !== undefined || anthropicHeaders ? new QuotaExceededError(details) : mapped;
+}
+
+const RAMP_LIMIT_CODE = "ramp_limit_exceeded";
 
 // The AI SDK's names for a response body that is not what the API promised.
 const GARBLED_NAMES: ReadonlySet<string> = new Set([

@@ -191,6 +191,24 @@ describe("fromAiSdk error mapping (APICallError)", () => {
     expect(quota).toMatchObject({ code: "quota_exceeded", retryable: false });
   });
 
+  it("reads Anthropic's own meanings: a 413 is an invalid request, a 429 without retry-after a spend cap", async () => {
+    const tooLarge = await failing(
+      apiError(413, {}, { error: { type: "request_too_large", message: "too big" } }),
+    );
+    expect(tooLarge).toMatchObject({ code: "invalid_request", retryable: false, status: 413 });
+    const capped = await failing(
+      apiError(
+        429,
+        { "anthropic-ratelimit-requests-remaining": "10" },
+        { error: { type: "rate_limit_error" } },
+      ),
+    );
+    expect(capped).toMatchObject({ code: "quota_exceeded", retryable: false });
+    // A bare 429 from a platform that sends no headers at all stays a rate limit.
+    const bare = await failing(apiError(429, {}, { error: { type: "rate_limit_error" } }));
+    expect(bare).toMatchObject({ code: "rate_limited", retryable: true });
+  });
+
   it("no status (fetch could not connect) → ConnectionError; a garbled 200 → retryable ServerError", async () => {
     expect(await failing(apiError(undefined, {}, ""))).toMatchObject({ code: "connection", retryable: true });
     expect(await failing(apiError(200, {}, "{not json"))).toMatchObject({
