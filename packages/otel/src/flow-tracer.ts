@@ -75,7 +75,7 @@ export function traceFlow(options: TraceFlowOptions = {}): EventListener {
       parentContext,
     );
     const context = trace.setSpan(parentContext, span);
-    const frame = enterFrame(context, under?.frame ?? parent?.frame);
+    const frame = enterFrame(context, under?.frame ?? parent?.frame, event.item);
     spans.set(event.spanId, { span, context, frame, item: event.item, under });
   };
 
@@ -143,7 +143,7 @@ function itemSpan(tracer: Tracer, parent: Opened, index: number, time: number): 
     parent.context,
   );
   const context = trace.setSpan(parent.context, span);
-  const item: ItemSpan = { span, context, frame: enterFrame(context, parent.frame), lastEnd: time };
+  const item: ItemSpan = { span, context, frame: enterFrame(context, parent.frame, index), lastEnd: time };
   parent.items.set(index, item);
   return item;
 }

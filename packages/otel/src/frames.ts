@@ -16,14 +16,16 @@ export interface Frame {
   readonly parent: Frame | undefined;
   /** The OpenTelemetry context that was active when the frame was entered. */
   readonly outer: Context;
+  /** The batch entry the span runs for, if any. */
+  readonly item: number | undefined;
   ended: boolean;
 }
 
 const frames = new AsyncLocalStorage<Frame>();
 
 /** Marks the current async context (and what it starts) as running inside `context`'s span. */
-export function enterFrame(context: Context, parent: Frame | undefined): Frame {
-  const frame: Frame = { context, parent, outer: otelContext.active(), ended: false };
+export function enterFrame(context: Context, parent: Frame | undefined, item: number | undefined): Frame {
+  const frame: Frame = { context, parent, outer: otelContext.active(), item, ended: false };
   frames.enterWith(frame);
   return frame;
 }
@@ -33,9 +35,16 @@ export function enterFrame(context: Context, parent: Frame | undefined): Frame {
  * has opened a span of its own since (then the active OpenTelemetry context wins).
  */
 export function currentContext(): Context {
+  return current().context;
+}
+
+/** The context for a new span, and the batch entry it runs for (inside a traced batch flow). */
+export function current(): { context: Context; item: number | undefined } {
   const active = otelContext.active();
   let frame = frames.getStore();
   while (frame?.ended) frame = frame.parent;
-  if (frame === undefined) return active;
-  return trace.getSpan(active) === trace.getSpan(frame.outer) ? frame.context : active;
+  if (frame === undefined || trace.getSpan(active) !== trace.getSpan(frame.outer)) {
+    return { context: active, item: undefined };
+  }
+  return { context: frame.context, item: frame.item };
 }

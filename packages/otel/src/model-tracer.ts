@@ -20,7 +20,7 @@ import {
 } from "@sluice/llm";
 import { CHAT_OPERATION, GEN_AI, GENERAL, SLUICE } from "./attributes.js";
 import { errorType, recordFailure } from "./errors.js";
-import { currentContext } from "./frames.js";
+import { current } from "./frames.js";
 import { defaultTracer } from "./tracer.js";
 
 export interface TraceModelOptions {
@@ -64,7 +64,7 @@ export function traceModel(model: ChatModel, options: TraceModelOptions = {}): C
   const tracer = () => options.tracer ?? defaultTracer();
 
   const open = (request: ChatRequest, stream: boolean): { span: Span; context: Context } => {
-    const parent = currentContext();
+    const { context: parent, item } = current();
     const span = tracer().startSpan(
       `${CHAT_OPERATION} ${model.modelId}`,
       {
@@ -78,6 +78,7 @@ export function traceModel(model: ChatModel, options: TraceModelOptions = {}): C
             ? {}
             : { [GEN_AI.REQUEST_STOP_SEQUENCES]: [...request.stopSequences] }),
           ...server,
+          ...(item === undefined ? {} : { [SLUICE.BATCH_ITEM_INDEX]: item }),
           ...(stream ? { [SLUICE.STREAM]: true } : {}),
         },
       },

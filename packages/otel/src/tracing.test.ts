@@ -158,6 +158,7 @@ describe("a traced run: nested flow, parallel batch, a retried model call", () =
           "server.address": "127.0.0.1",
           "server.port": emu.port,
           "sluice.attempts": 1,
+          "sluice.batch.item_index": index,
         });
         expect(chat?.attributes["gen_ai.response.finish_reasons"]).toEqual([
           expect.stringMatching(/end_turn|max_tokens/),
