@@ -183,6 +183,30 @@ describe("sluiceMiddleware with streamText over HTTP", () => {
   });
 });
 
+it("a caller that cancels the stream early frees the slot, and nothing fails afterwards", async () => {
+  emu.configure({ latency: { perOutputTokenMs: 20 } });
+  const throttle = throttled();
+  try {
+    const model = wrapLanguageModel({
+      model: anthropic("claude-haiku-4-5"),
+      middleware: sluiceMiddleware(throttle),
+    });
+    const { stream } = await model.doStream({
+      prompt: [{ role: "user", content: [{ type: "text", text: PROMPT }] }],
+      maxOutputTokens: 300,
+    });
+    const reader = stream.getReader();
+    let first = await reader.read();
+    while (!first.done && first.value.type !== "text-delta") first = await reader.read();
+    expect(first.done).toBe(false);
+    await reader.cancel();
+    await expect.poll(() => throttle.stats().running, { timeout: 10_000 }).toBe(0);
+    expect(emu.stats().requests).toBe(1);
+  } finally {
+    await throttle.close();
+  }
+});
+
 describe("fromAiSdk inside Sluice", () => {
   it("a 429's status and headers reach the throttle through fromAiSdk: it pauses, retries and succeeds", async () => {
     const throttle = throttled({ retry: { maxAttempts: 3 } });

@@ -157,7 +157,7 @@ async function limitedStream(
           if (next.done) break;
           const part = next.value;
           forwarded = true;
-          output.enqueue(part);
+          if (!cancelled.signal.aborted) output.enqueue(part);
           if (part.type === "text-delta") text += part.delta;
           // The caller got the error part; the limiter still learns what it was (overloaded, …).
           if (part.type === "error") throw part.error;
@@ -191,18 +191,28 @@ async function limitedStream(
     }
   })();
   finished.then(
-    () => output.close(),
+    () => settleOutput(() => output.close()),
     (error: unknown) => {
       if (!forwarded) return;
       // A failure after parts were delivered was delivered as an error part, or is a cut connection.
-      if (isLlmError(error) && error.code === "aborted") output.error(originalError(error));
-      else output.close();
+      if (isLlmError(error) && error.code === "aborted")
+        settleOutput(() => output.error(originalError(error)));
+      else settleOutput(() => output.close());
     },
   );
   const result = await Promise.race([started, finished.then(() => started)]).catch((error: unknown) => {
     throw originalError(error);
   });
   return { ...result, stream };
+}
+
+/** Ends the caller's stream; a stream the caller already cancelled cannot be closed, and need not be. */
+function settleOutput(end: () => void): void {
+  try {
+    end();
+  } catch {
+    // Cancelled by the caller: nothing is waiting for its end.
+  }
 }
 
 /** A ChatModel for exactly one AI SDK call; only the method the middleware uses is real. */
