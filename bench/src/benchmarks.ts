@@ -1,5 +1,6 @@
 import type { Benchmark } from "./harness/report.js";
 import { admissionBenchmark } from "./suites/admission.js";
+import { aiSdkBenchmark } from "./suites/ai-sdk.js";
 import { appBenchmark } from "./suites/app.js";
 import { coreBenchmark } from "./suites/core.js";
 import { makespanBenchmark } from "./suites/makespan.js";
@@ -10,6 +11,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   admissionBenchmark,
   makespanBenchmark,
   appBenchmark,
+  aiSdkBenchmark,
 ];
 
 export function findBenchmark(name: string): Benchmark | undefined {

@@ -24,6 +24,7 @@ import { displayPath, type PreparedRun } from "./prepare.js";
 import { ProgressDisplay } from "./progress.js";
 import { openProvider, type ProviderSession } from "./providers.js";
 import { RunStats } from "./stats.js";
+import { traceEvents, withTracing } from "./tracing.js";
 
 /** What `executeRun` needs from the caller besides the plan. */
 export interface ExecuteIo {
@@ -78,7 +79,7 @@ export async function executeRun(prepared: PreparedRun, io: ExecuteIo): Promise<
   let progress: ProgressDisplay | undefined;
 
   try {
-    session = await openProvider(options, stats, control);
+    session = await withTracing(await openProvider(options, stats, control));
     await journal.append({
       v: 1,
       type: "run",
@@ -139,9 +140,9 @@ export async function executeRun(prepared: PreparedRun, io: ExecuteIo): Promise<
         await flow.run(shared, {
           signal: controller.signal,
           logger: null,
-          onEvent: (event: SluiceEvent) => {
+          onEvent: traceEvents(session, (event: SluiceEvent) => {
             if (event.type === "retry") stats.retries += 1;
-          },
+          }),
         });
       } catch (error) {
         runError = error;

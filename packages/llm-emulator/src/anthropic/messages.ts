@@ -137,8 +137,9 @@ export function messageObject(
     type: "message" as const,
     role: "assistant" as const,
     model: request.model,
-    content:
-      completion.text === "" ? [] : [{ type: "text" as const, text: completion.text, citations: null }],
+    // No `citations` key on plain text: clients that validate the body (@ai-sdk/anthropic) take an
+    // array or nothing there, never null.
+    content: completion.text === "" ? [] : [{ type: "text" as const, text: completion.text }],
     stop_reason: completion.stopReason,
     stop_sequence: completion.stopSequence,
     stop_details: null,
@@ -227,7 +228,7 @@ async function streamMessage(
       exchange.sendEvent("content_block_start", {
         type: "content_block_start",
         index: 0,
-        content_block: { type: "text", text: "", citations: null },
+        content_block: { type: "text", text: "" },
       });
     }
     exchange.sendEvent("ping", { type: "ping" });
