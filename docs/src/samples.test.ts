@@ -111,12 +111,17 @@ async function runSample(sample: Sample): Promise<void> {
     if (/API_KEY$|^SLUICE_(PROVIDER|MODEL)$|_BASE_URL$/.test(name)) delete env[name];
   }
   const script = join(workDir, "out", sample.file.replace(/\.ts$/, ".js"));
+  const where = `${sample.page}:${sample.line}`;
+  let output: { stdout: string; stderr: string };
   try {
-    await execFileAsync(process.execPath, [script], { cwd: workDir, env, timeout: 60_000 });
+    output = await execFileAsync(process.execPath, [script], { cwd: workDir, env, timeout: 60_000 });
   } catch (error) {
     const failed = error as { stdout?: string; stderr?: string; message: string };
     throw new Error(
-      `The sample at ${sample.page}:${sample.line} failed:\n${failed.stderr || failed.message}\n${failed.stdout ?? ""}`,
+      `The sample at ${where} failed:\n${failed.stderr || failed.message}\n${failed.stdout ?? ""}`,
     );
   }
+  // A sample shows its result, and a good one triggers no warning (Sluice warns on misuse).
+  expect(output.stdout.trim(), `the sample at ${where} prints nothing`).not.toBe("");
+  expect(output.stderr, `the sample at ${where} wrote to stderr`).toBe("");
 }

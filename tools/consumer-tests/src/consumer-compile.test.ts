@@ -157,6 +157,25 @@ describe("TypeScript compiles every entry, with @types/node", () => {
       await expectCompiles(nodeRoot, compileCase, importEvery(specifiers));
     });
   }
+
+  // The old resolution mode reads only `main`/`types`, so sub-paths (`@sluice/llm/testing`) are out of
+  // its reach; docs/guide/releases.md says main entries are what it supports.
+  it("CJS, node10 resolution, main entries", async () => {
+    const compileCase: CompileCase = {
+      name: "CJS, node10 resolution",
+      packageType: "commonjs",
+      compilerOptions: {
+        ...strictest,
+        module: "commonjs",
+        moduleResolution: "node10",
+        ignoreDeprecations: "6.0",
+        esModuleInterop: true,
+        types: ["node"],
+      },
+    };
+    const mains = packed.filter((pkg) => entrySpecifiers(pkg).includes(pkg.name)).map((pkg) => pkg.name);
+    await expectCompiles(nodeRoot, compileCase, importEvery(mains));
+  });
 });
 
 // Fails until core, throttle and llm declare the few structural types they use (AbortSignal, …)
