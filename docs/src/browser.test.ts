@@ -1,3 +1,4 @@
+// biome-ignore-all lint/performance/useDomNodeTextContent: these are Playwright locators; innerText is the rendered text a reader sees, which is what the test checks.
 // The built site in a real browser: Debian's Chromium, driven by playwright-core (no browser
 // download), opens the home page, a guide and an API page from a server on 127.0.0.1, checks that
 // each renders with no console errors, and that the local search finds ParallelBatchNode.
@@ -108,7 +109,8 @@ describe.skipIf(!haveChromium)("the documentation site in Chromium", () => {
     await page.locator(".VPNavBarSearch button").first().click();
     const input = page.locator(".VPLocalSearchBox input");
     await input.fill("ParallelBatchNode");
-    const results = page.locator(".VPLocalSearchBox .results li");
+    // Real hits only: "No results for …" is a list item too.
+    const results = page.locator(".VPLocalSearchBox .results a.result");
     await expect.poll(() => results.count(), { timeout: 15_000 }).toBeGreaterThan(0);
     expect(await results.allInnerTexts()).toEqual(
       expect.arrayContaining([expect.stringContaining("ParallelBatchNode")]),
