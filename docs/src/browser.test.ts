@@ -61,6 +61,9 @@ describe.skipIf(!haveChromium)("the documentation site in Chromium", () => {
   async function open(path: string): Promise<Page> {
     problems.length = 0;
     const page = await browser.newPage();
+    // Generous: the machine running this may be loaded; nothing here measures speed.
+    page.setDefaultTimeout(60_000);
+    page.setDefaultNavigationTimeout(60_000);
     page.on("console", (message) => {
       if (message.type() === "error") problems.push(`console error on ${path}: ${message.text()}`);
     });
@@ -80,7 +83,9 @@ describe.skipIf(!haveChromium)("the documentation site in Chromium", () => {
 
   it("renders the home page", async () => {
     const page = await open("/");
-    await expect.poll(() => page.locator(".VPHero .name").innerText()).toContain("Sluice");
+    await expect
+      .poll(() => page.locator(".VPHero .name").innerText(), { timeout: 60_000 })
+      .toContain("Sluice");
     expect(await page.title()).toContain("Sluice");
     expect(await page.locator(".VPFeature").count()).toBeGreaterThanOrEqual(3);
     await page.close();
@@ -111,7 +116,7 @@ describe.skipIf(!haveChromium)("the documentation site in Chromium", () => {
     await input.fill("ParallelBatchNode");
     // Real hits only: "No results for …" is a list item too.
     const results = page.locator(".VPLocalSearchBox .results a.result");
-    await expect.poll(() => results.count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    await expect.poll(() => results.count(), { timeout: 60_000 }).toBeGreaterThan(0);
     expect(await results.allInnerTexts()).toEqual(
       expect.arrayContaining([expect.stringContaining("ParallelBatchNode")]),
     );
