@@ -154,7 +154,7 @@ describe("TypeScript compiles every entry, with @types/node", () => {
   for (const compileCase of withNodeTypes) {
     it(compileCase.name, async () => {
       const specifiers = packed.flatMap(entrySpecifiers);
-      await expectCompiles(nodeRoot, compileCase, importEvery(specifiers));
+      await expectCompiles(nodeRoot, compileCase, importEvery(specifiers) + Object.values(usage).join(""));
     });
   }
 
@@ -188,10 +188,54 @@ describe("TypeScript compiles the environment-free packages with no DOM and no @
         packageType: "module",
         compilerOptions: { ...strictest, module: "node16", moduleResolution: "node16", types: [] },
       };
-      await expectCompiles(bareRoot, compileCase, importEvery([name]));
+      await expectCompiles(bareRoot, compileCase, importEvery([name]) + usage[name]);
     });
   }
 });
+
+/**
+ * A few lines a user of each environment-free package writes, beyond importing it: the types must be
+ * usable (a node's `this.signal`, a throttle task's context, a model call), not only load. Nothing
+ * here may need DOM or Node (`console`, `setTimeout` and `fetch` are not in `lib: ["es2022"]`).
+ */
+const usage: Record<string, string> = {
+  "@sluice/core": `
+import { Flow, ParallelBatchNode, type Settled } from "@sluice/core";
+class Upper extends ParallelBatchNode<{ words: string[]; upper?: string[] }> {
+  async prep(shared: { words: string[] }): Promise<string[]> { return shared.words; }
+  async exec(word: string): Promise<string> {
+    if (this.signal.aborted) throw this.signal.reason;
+    return word.toUpperCase();
+  }
+  async post(shared: { upper?: string[] }, _w: string[], out: Settled<string>[]): Promise<string | undefined> {
+    shared.upper = out.map((o) => (o.status === "fulfilled" ? o.value : ""));
+    return undefined;
+  }
+}
+export const upperFlow = new Flow(new Upper({ concurrency: 2, failFast: false, maxRetries: 2, backoff: true }));
+export const ran: Promise<string | undefined> = upperFlow.run({ words: ["a"] });
+`,
+  "@sluice/throttle": `
+import { ManualClock, Throttle } from "@sluice/throttle";
+const throttle = new Throttle({ concurrency: 2, requestsPerMinute: 60, clock: new ManualClock() });
+export const answer: Promise<number> = throttle.run(
+  async ({ signal, attempt, reportUsage }) => {
+    if (signal.aborted) return -1;
+    reportUsage({ inputTokens: 1, outputTokens: 1 });
+    return attempt;
+  },
+  { cost: { inputTokens: 10, outputTokens: 10 }, priority: "high" },
+);
+`,
+  "@sluice/llm": `
+import { callLlm, createOfflineModel, isLlmError, usageCost } from "@sluice/llm";
+const model = createOfflineModel();
+export const text: Promise<string> = callLlm("Summarize: a. b.", { model, maxTokens: 50 });
+export const cost = model.generate({ messages: [{ role: "user", content: "hi" }], maxTokens: 10 })
+  .then((r) => usageCost(r.usage, r.model)?.usd)
+  .catch((error: unknown) => (isLlmError(error) ? error.code : "unknown"));
+`,
+};
 
 function importEvery(specifiers: string[]): string {
   const lines = specifiers.map((specifier, i) => `import * as entry${i} from ${JSON.stringify(specifier)};`);
