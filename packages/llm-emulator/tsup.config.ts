@@ -1,3 +1,3 @@
 import { libraryConfig } from "@sluice/tools/tsup";
 
-export default libraryConfig({ entry: ["src/index.ts", "src/cli.ts"] });
+export default libraryConfig({ entry: ["src/index.ts"], bin: ["src/cli.ts"] });
