@@ -57,7 +57,7 @@ describe("benchmarks in smoke mode", () => {
   it("lists every benchmark once, by a unique name", () => {
     const names = BENCHMARKS.map((benchmark) => benchmark.name);
     expect(new Set(names).size).toBe(names.length);
-    expect(names).toEqual(["core", "admission", "makespan", "app"]);
+    expect(names).toEqual(["core", "admission", "makespan", "app", "ai-sdk"]);
   });
 
   it("core: both implementations do the same work, with time and peak memory", async () => {

@@ -2,6 +2,7 @@ import {
   AbortedError,
   abortError,
   ConnectionError,
+  classifyTransportFailure,
   errorFromDetails,
   errorFromHttp,
   InvalidRequestError,
@@ -68,7 +69,12 @@ export function toLlmError(error: unknown, context: FailureContext): LlmError {
     const status = error.statusCode;
     if (status === undefined) {
       // No response at all: fetch could not connect or the connection dropped.
-      return new ConnectionError({ provider, cause: error, providerMessage: error.message });
+      return new ConnectionError({
+        provider,
+        cause: error,
+        providerMessage: error.message,
+        ...transportOf(error),
+      });
     }
     if (status >= 200 && status < 300) return garbled(provider, error);
     const failure = {
@@ -97,7 +103,13 @@ export function toLlmError(error: unknown, context: FailureContext): LlmError {
     return garbled(provider, error);
   }
   // fetch's own failures while reading a body ("terminated", "other side closed").
-  return new ConnectionError({ provider, cause: error });
+  return new ConnectionError({ provider, cause: error, ...transportOf(error) });
+}
+
+// The AI SDK does not say how far the request got, so a reset counts as "may have run" (unknown)
+// and only a connection that never opened as "not sent": the safe reading for reservations.
+function transportOf(error: unknown) {
+  return classifyTransportFailure(error, { responseStarted: false });
 }
 
 /**

@@ -22,7 +22,8 @@ beforeAll(async () => {
   scratch = makeTempDir("sluice-consumers-");
   packed = await packAll(join(scratch, "tarballs"));
   nodeRoot = await consumerRoot(join(scratch, "node"), packed, {
-    extra: ["@types/node"],
+    // @ai-sdk/provider's declarations import `json-schema` types it does not depend on.
+    extra: ["@types/node", "@types/json-schema"],
     resolveFrom: consumerTests,
   });
   bareRoot = await consumerRoot(

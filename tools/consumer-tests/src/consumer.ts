@@ -1,7 +1,15 @@
 // Turns the packed tarballs into a folder a consumer project can resolve from: each tarball unpacked
 // under node_modules exactly as npm would lay it out, and the third-party dependencies it declares
 // linked from the workspace (they are not ours to test, and the registry is not needed for them).
-import { existsSync, mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -61,10 +69,20 @@ export async function consumerRoot(
     await run("tar", ["-xzf", pkg.tarball, "-C", target, "--strip-components=1"], { cwd: root });
   }
   const links = new Map<string, string>();
+  // Peers a consumer installs beside the package (the AI SDK's provider spec, OTel's API) are copied,
+  // as npm lays them out, so their own type imports resolve from the consumer's node_modules.
+  const copies = new Map<string, string>();
   for (const pkg of packages) {
     for (const name of Object.keys(pkg.manifest.dependencies ?? {})) {
       if (!ours.has(name)) links.set(name, installedDir(name, pkg.source.dir));
     }
+    for (const name of Object.keys(pkg.manifest.peerDependencies ?? {})) {
+      if (!ours.has(name)) copies.set(name, installedDir(name, pkg.source.dir));
+    }
+  }
+  for (const [name, dir] of copies) {
+    const target = join(root, "node_modules", name);
+    if (!existsSync(target)) cpSync(dir, target, { recursive: true, dereference: true });
   }
   for (const name of options.extra ?? []) links.set(name, installedDir(name, options.resolveFrom));
   for (const [name, dir] of links) {
