@@ -14,12 +14,13 @@ class RetryableError extends Error {
 
 describe("RetryPolicy", () => {
   it("backs off exponentially with full jitter under a cap", () => {
+    // The draw maps as in @sluice/test-tables backoff.json: cap × (1 − random), so 0 gives the cap.
     const top = new RetryPolicy(
       { maxRetries: 10, backoff: { initialDelayMs: 100, maxDelayMs: 1000 } },
-      () => 1,
+      () => 0,
     );
     expect([1, 2, 3, 4, 5].map((n) => top.delayMs(new Error(), n))).toEqual([100, 200, 400, 800, 1000]);
-    const bottom = new RetryPolicy({ maxRetries: 10, backoff: true }, () => 0);
+    const bottom = new RetryPolicy({ maxRetries: 10, backoff: true }, () => 1);
     expect(bottom.delayMs(new Error(), 3)).toBe(0);
     const middle = new RetryPolicy({ maxRetries: 10, backoff: { initialDelayMs: 100 } }, () => 0.5);
     expect(middle.delayMs(new Error(), 2)).toBe(100);

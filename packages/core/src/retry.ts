@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from "./errors.js";
 
-/** Exponential backoff between attempts, with full jitter: each delay is uniform in [0, cap]. */
+/** Exponential backoff between attempts, with full jitter: each delay is uniform in (0, cap]. */
 export interface BackoffOptions {
   /** Cap of the first delay in ms. Default: `wait` in ms when set, else 500. */
   readonly initialDelayMs?: number;
@@ -65,12 +65,24 @@ export class RetryPolicy {
   delayMs(error: unknown, failedAttempt: number): number {
     let delay = this.wait * 1000;
     if (this.backoff) {
-      const { initialDelayMs, maxDelayMs, multiplier, jitter } = this.backoff;
-      const cap = Math.min(maxDelayMs, initialDelayMs * multiplier ** (failedAttempt - 1));
-      delay = jitter ? this.random() * cap : cap;
+      const { jitter, ...schedule } = this.backoff;
+      delay = backoffDelayMs(failedAttempt, { ...schedule, jitter: jitter ? 1 : 0, random: this.random });
     }
     return Math.max(delay, retryAfterMs(error) ?? 0);
   }
+}
+
+// Dependency-free copy of @sluice/llm backoff.ts `backoffDelayMs`, checked by @sluice/test-tables backoff.json.
+type BackoffSchedule = Omit<Required<BackoffOptions>, "jitter"> & {
+  readonly jitter: number;
+  readonly random: () => number;
+};
+
+/** cap = min(max, initial × multiplier^(attempt−1)), minus up to `jitter` of it: cap × (1 − jitter × random). */
+export function backoffDelayMs(attempt: number, schedule: BackoffSchedule): number {
+  const growth = schedule.multiplier ** Math.max(0, attempt - 1);
+  const cap = Math.min(schedule.maxDelayMs, schedule.initialDelayMs * growth);
+  return cap * (1 - schedule.jitter * schedule.random());
 }
 
 /** The default retry predicate: everything but errors that declare themselves not retryable. */

@@ -1,4 +1,5 @@
 import { type HeadersLike, parseRateLimitHeaders, type RateLimitHeaders } from "./headers.js";
+import { isQuotaFailure } from "./quota.js";
 
 /**
  * What the provider said about one call: pass the response's status and headers after every call,
@@ -70,14 +71,6 @@ export interface FeedbackReading {
   readonly errorCode: string | undefined;
 }
 
-const QUOTA_CODES = new Set([
-  "insufficient_quota",
-  "billing_hard_limit_reached",
-  "billing_not_active",
-  "quota_exceeded",
-  "credit_balance_too_low",
-]);
-const QUOTA_TYPES = new Set(["billing_error", "insufficient_quota"]);
 const RATE_LIMIT_CODES = new Set([
   "rate_limit_exceeded",
   "rate_limited",
@@ -121,9 +114,7 @@ function classify(
   headers: RateLimitHeaders | undefined,
   retryable: boolean | undefined,
 ): FeedbackKind {
-  if (isQuotaCode(errorCode) || (errorType !== undefined && QUOTA_TYPES.has(errorType)) || status === 402) {
-    return "quota_exhausted";
-  }
+  if (isQuotaFailure(status, errorType, errorCode)) return "quota_exhausted";
   if (errorCode === "ramp_limit_exceeded") return "ramp_limited";
   if (status === 429 || errorType === "rate_limit_error") {
     // An error that already classified itself (as @sluice/llm's do) is taken at its word.
@@ -141,11 +132,6 @@ function classify(
   if (status !== undefined && status >= 400) return "client_error";
   if (errorType !== undefined) return "client_error";
   return "ok";
-}
-
-function isQuotaCode(code: string | undefined): boolean {
-  if (code === undefined) return false;
-  return QUOTA_CODES.has(code) || code.endsWith("_spend_limit_reached") || code.includes("spend_limit");
 }
 
 /** Whether a header reports some bucket at zero: the 429 is then a plain rate limit. */

@@ -50,7 +50,7 @@ export function parseRateLimitHeaders(headers: HeadersLike, now: number): RateLi
   let found = false;
 
   const retryAfterMs = parseNumber(read("retry-after-ms")) ?? parseRetryAfter(read("retry-after"), now);
-  if (retryAfterMs !== undefined && retryAfterMs >= 0) {
+  if (retryAfterMs !== undefined) {
     result.retryAfterMs = retryAfterMs;
     found = true;
   }
@@ -87,34 +87,13 @@ export function parseRateLimitHeaders(headers: HeadersLike, now: number): RateLi
   return found ? result : undefined;
 }
 
-/**
- * A Go duration (`6m0s`, `2m59.56s`, `20ms`, `1h2m`, `1.5µs`) or a plain number of seconds, in ms.
- *
- * @example
- * parseGoDuration("2m59.56s") // → 179560
- */
-export function parseGoDuration(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const value = text.trim();
-  if (value === "") return undefined;
-  const seconds = parseNumber(value);
-  if (seconds !== undefined) return seconds >= 0 ? seconds * 1000 : undefined;
-  let total = 0;
-  let rest = value;
-  while (rest.length > 0) {
-    const match = GO_DURATION_PART.exec(rest);
-    if (match === null) return undefined;
-    const amount = Number(match[1]);
-    const unit = UNIT_MS[match[2]!];
-    if (!Number.isFinite(amount) || unit === undefined) return undefined;
-    total += amount * unit;
-    rest = rest.slice(match[0].length);
-  }
-  return total;
-}
+// Dependency-free copy of @sluice/llm durations.ts, checked by @sluice/test-tables go-durations.json and retry-after.json.
 
+// Digits with an optional fraction: no sign (a wait is never negative, and "+2" is a server bug),
+// no exponent ("1e3" would turn a typo into a 17-minute stall), no dangling dot ("5." looks cut).
+const PLAIN_NUMBER = /^(\d+(\.\d+)?|\.\d+)$/;
 const GO_DURATION_PART = /^(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/;
-const UNIT_MS: Record<string, number> = {
+const UNIT_MS: Readonly<Record<string, number>> = {
   ns: 1e-6,
   us: 1e-3,
   µs: 1e-3,
@@ -126,15 +105,42 @@ const UNIT_MS: Record<string, number> = {
 };
 
 /**
- * A `retry-after` value in ms: delay-seconds (fractions accepted) or an HTTP date, counted from `now`.
+ * A Go duration (`6m0s`, `2m59.56s`, `20ms`, `1h2m`, `1.5µs`) or a plain number of seconds, in ms.
+ *
+ * @example
+ * parseGoDuration("2m59.56s") // → 179560
+ */
+export function parseGoDuration(text: string | undefined | null): number | undefined {
+  const value = text?.trim();
+  if (!value) return undefined;
+  const seconds = parseNumber(value);
+  if (seconds !== undefined) return seconds * 1000;
+  let total = 0;
+  let rest = value;
+  while (rest.length > 0) {
+    const match = GO_DURATION_PART.exec(rest);
+    const unit = match ? UNIT_MS[match[2] as string] : undefined;
+    if (!match || unit === undefined) return undefined;
+    total += Number(match[1]) * unit;
+    rest = rest.slice(match[0].length);
+  }
+  return total;
+}
+
+/**
+ * A `retry-after` value in ms: delay-seconds (fractions accepted) or an HTTP date, counted from `now`
+ * (a date in the past is 0).
  *
  * @example
  * parseRetryAfter("30", Date.now()) // → 30000
  */
-export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
-  if (value === undefined) return undefined;
+export function parseRetryAfter(text: string | undefined | null, now: number): number | undefined {
+  const value = text?.trim();
+  if (!value) return undefined;
   const seconds = parseNumber(value);
-  if (seconds !== undefined) return seconds >= 0 ? seconds * 1000 : undefined;
+  if (seconds !== undefined) return seconds * 1000;
+  // Only a date-looking value: Date.parse also reads bare numbers such as "-5" as years.
+  if (!/[a-z]/i.test(value)) return undefined;
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
@@ -148,7 +154,7 @@ function window(
   const remaining = parseNumber(remainingText);
   const result: Mutable<RateLimitWindow> = {};
   if (limit !== undefined && limit > 0) result.limit = limit;
-  if (remaining !== undefined && remaining >= 0) result.remaining = remaining;
+  if (remaining !== undefined) result.remaining = remaining;
   if (resetAt !== undefined) result.resetAt = resetAt;
   return result.limit === undefined && result.remaining === undefined ? undefined : result;
 }
@@ -159,12 +165,10 @@ function parseTime(value: string | undefined): number | undefined {
   return Number.isNaN(time) ? undefined : time;
 }
 
-function parseNumber(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const trimmed = value.trim();
-  if (trimmed === "" || !/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(trimmed)) return undefined;
-  const number = Number(trimmed);
-  return Number.isFinite(number) ? number : undefined;
+/** A plain non-negative decimal number (no sign, no exponent), or undefined for anything else. */
+function parseNumber(text: string | undefined): number | undefined {
+  const value = text?.trim();
+  return value && PLAIN_NUMBER.test(value) ? Number(value) : undefined;
 }
 
 /** A case-insensitive lookup over either header shape, or undefined when `headers` is neither. */

@@ -3,7 +3,7 @@ import { ThrottleArgumentError } from "./errors.js";
 
 /**
  * Retries owned by the throttle. Each retry re-enters admission and pays its cost again, waits a
- * backoff with full jitter (uniform in [0, cap]) and at least the provider's retry-after, and is
+ * backoff with full jitter (uniform in (0, cap]) and at least the provider's retry-after, and is
  * granted only while the throttle's retry budget allows.
  */
 export interface RetryOptions {
@@ -74,8 +74,20 @@ export function resolveRetry(
 
 /** Backoff before the attempt after `failedAttempt` (counted from 1): full jitter under an exponential cap. */
 export function backoffMs(policy: RetryPolicy, failedAttempt: number, random: () => number): number {
-  const cap = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.multiplier ** (failedAttempt - 1));
-  return random() * cap;
+  return backoffDelayMs(failedAttempt, { ...policy, jitter: 1, random });
+}
+
+// Dependency-free copy of @sluice/llm backoff.ts `backoffDelayMs`, checked by @sluice/test-tables backoff.json.
+type BackoffSchedule = Pick<RetryPolicy, "initialDelayMs" | "maxDelayMs" | "multiplier"> & {
+  readonly jitter: number;
+  readonly random: () => number;
+};
+
+/** cap = min(max, initial × multiplier^(attempt−1)), minus up to `jitter` of it: cap × (1 − jitter × random). */
+export function backoffDelayMs(attempt: number, schedule: BackoffSchedule): number {
+  const growth = schedule.multiplier ** Math.max(0, attempt - 1);
+  const cap = Math.min(schedule.maxDelayMs, schedule.initialDelayMs * growth);
+  return cap * (1 - schedule.jitter * schedule.random());
 }
 
 const RETRYABLE_STATUSES = new Set([408, 409, 429]);
