@@ -1,14 +1,14 @@
 import {
   AbortedError,
   abortError,
+  anthropicErrorRules,
   ConnectionError,
   classifyTransportFailure,
+  type ErrorMappingRules,
   errorFromDetails,
   errorFromHttp,
-  InvalidRequestError,
   isLlmError,
   type LlmError,
-  QuotaExceededError,
   ServerError,
   TimeoutError,
 } from "@sluice/llm";
@@ -84,19 +84,21 @@ export function toLlmError(error: unknown, context: FailureContext): LlmError {
       provider,
       cause: error,
     };
-    const mapped = errorFromHttp(failure);
-    return provider === "anthropic" ? anthropicReading(mapped) : mapped;
+    return errorFromHttp(failure, rulesFor(provider));
   }
 
   // A provider's error body inside a 200 stream (Anthropic's `event: error`), passed on as is.
   const body = providerErrorBody(error);
   if (body !== undefined) {
-    return errorFromDetails({
-      provider,
-      errorType: body.type,
-      ...(body.message === undefined ? {} : { providerMessage: body.message }),
-      cause: error,
-    });
+    return errorFromDetails(
+      {
+        provider,
+        errorType: body.type,
+        ...(body.message === undefined ? {} : { providerMessage: body.message }),
+        cause: error,
+      },
+      rulesFor(provider),
+    );
   }
   const name = errorName(error);
   if (GARBLED_NAMES.has(name ?? "") || error instanceof SyntaxError) {
@@ -106,38 +108,17 @@ export function toLlmError(error: unknown, context: FailureContext): LlmError {
   return new ConnectionError({ provider, cause: error, ...transportOf(error) });
 }
 
+// Anthropic's own reading, shared with @sluice/llm-anthropic: the same failure maps to the same error
+// whichever route the call took. Other providers get the provider-neutral mapping.
+function rulesFor(provider: string): ErrorMappingRules | undefined {
+  return provider === "anthropic" ? anthropicErrorRules : undefined;
+}
+
 // The AI SDK does not say how far the request got, so a reset counts as "may have run" (unknown)
 // and only a connection that never opened as "not sent": the safe reading for reservations.
 function transportOf(error: unknown) {
   return classifyTransportFailure(error, { responseStarted: false });
 }
-
-/**
- * Where Anthropic means something other than the shared mapping, as @sluice/llm-anthropic reads it:
- * a 413 counts bytes (`request_too_large`), not tokens, so it is an invalid request, not a context
- * overflow; and a 429 without `retry-after` that names a cause or comes with Anthropic's rate-limit
- * headers is a spend cap, which no retry fixes. (A shared home for these rules would be @sluice/llm.)
- */
-function anthropicReading(mapped: LlmError): LlmError {
-  const details = {
-    ...(mapped.status === undefined ? {} : { status: mapped.status }),
-    ...(mapped.headers === undefined ? {} : { headers: mapped.headers }),
-    ...(mapped.errorType === undefined ? {} : { errorType: mapped.errorType }),
-    ...(mapped.errorCode === undefined ? {} : { errorCode: mapped.errorCode }),
-    ...(mapped.requestId === undefined ? {} : { requestId: mapped.requestId }),
-    provider: "anthropic",
-    cause: (mapped as { cause?: unknown }).cause,
-  };
-  if (mapped.status === 413 && mapped.code === "context_length") return new InvalidRequestError(details);
-  if (mapped.code !== "rate_limited" || mapped.retryAfterMs !== undefined) return mapped;
-  if (mapped.errorCode === RAMP_LIMIT_CODE) return mapped;
-  const anthropicHeaders = Object.keys(mapped.headers ?? {}).some((name) =>
-    name.startsWith("anthropic-ratelimit-"),
-  );
-  return mapped.errorCode !== undefined || anthropicHeaders ? new QuotaExceededError(details) : mapped;
-}
-
-const RAMP_LIMIT_CODE = "ramp_limit_exceeded";
 
 // The AI SDK's names for a response body that is not what the API promised.
 const GARBLED_NAMES: ReadonlySet<string> = new Set([

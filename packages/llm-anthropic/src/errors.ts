@@ -2,20 +2,14 @@ import {
   AbortedError,
   type AttemptFailureContext,
   abortError,
+  anthropicErrorRules,
   ConnectionError,
-  ContextLengthError,
   classifyTransportFailure,
   errorFromDetails,
   headersToRecord,
-  InvalidRequestError,
   isLlmError,
-  isQuotaFailure,
   LlmConfigurationError,
   type LlmError,
-  type LlmErrorDetails,
-  OverloadedError,
-  QuotaExceededError,
-  RateLimitError,
   type RequestOutcome,
   RequestTimeoutError,
   redactRecord,
@@ -32,16 +26,6 @@ import {
  */
 
 export const PROVIDER = "anthropic";
-
-/** `error_code`s of a 400 that mean the prompt plus max_tokens does not fit the context window. */
-const CONTEXT_CODES: ReadonlySet<string> = new Set([
-  "prompt_too_long",
-  "context_length_exceeded",
-  "context_window_exceeded",
-  "model_context_window_exceeded",
-]);
-
-export const RAMP_LIMIT_CODE = "ramp_limit_exceeded";
 
 /** The facts of one failed call, as read from an SDK error (or an errored batch line). */
 export interface ProviderFailure {
@@ -141,7 +125,8 @@ export function toLlmError(error: unknown, context: ErrorContext = {}): LlmError
 /**
  * The @sluice/llm error for a failure described by status, type and code; also used for errored
  * Message Batches lines, which carry a type and a code but no status. Anthropic's own codes decide
- * first (see `classifyAnthropicFailure`); the rest is @sluice/llm's shared status and type mapping.
+ * first (@sluice/llm's `anthropicErrorRules`, shared with @sluice/ai-sdk); the rest is the shared
+ * status and type mapping.
  */
 export function failureToLlmError(failure: ProviderFailure): LlmError {
   const { headers } = failure;
@@ -158,48 +143,7 @@ export function failureToLlmError(failure: ProviderFailure): LlmError {
       retryAfterMs: headers ? retryAfterMsFromHeaders(headers) : undefined,
       cause: failure.cause,
     },
-    { classify: classifyAnthropicFailure },
-  );
-}
-
-/** What Anthropic means differently from the shared mapping, or says through its own codes. */
-function classifyAnthropicFailure(details: LlmErrorDetails): LlmError | undefined {
-  const { status } = details;
-  const type = details.errorType ?? "";
-  const code = details.errorCode ?? "";
-  if (code === RAMP_LIMIT_CODE) return new RateLimitError(details);
-  // Spend caps and quotas by @sluice/llm's shared table (codes, billing_error, 402).
-  if (isQuotaFailure(details)) return new QuotaExceededError(details);
-  if (status === 429) {
-    return isSpendCap429(code, details.headers, details.retryAfterMs)
-      ? new QuotaExceededError(details)
-      : new RateLimitError(details);
-  }
-  if (CONTEXT_CODES.has(code)) return new ContextLengthError(details);
-  // request_too_large counts bytes, not tokens: shortening the prompt to fit the window is not the fix.
-  if (status === 413) return new InvalidRequestError(details);
-  // Any 5xx that says overloaded_error is capacity, not a fault (a 504 stays a timeout).
-  if (type === "overloaded_error" && status !== undefined && status >= 500 && status !== 504) {
-    return new OverloadedError(details);
-  }
-  return undefined;
-}
-
-/**
- * Anthropic answers a spend cap with a 429 that has no `retry-after`: access only resumes when the
- * cap resets or is raised. A 429 without `retry-after` is read as a spend cap when the server
- * otherwise speaks Anthropic's header dialect (it sent `anthropic-ratelimit-*` headers) or names a
- * cause we do not know; a bare 429 from a platform that sends no headers at all stays a rate limit.
- */
-function isSpendCap429(
-  code: string,
-  headers: Readonly<Record<string, string>> | undefined,
-  retryAfterMs: number | undefined,
-): boolean {
-  if (retryAfterMs !== undefined) return false;
-  if (code !== "") return true;
-  return (
-    headers !== undefined && Object.keys(headers).some((name) => name.startsWith("anthropic-ratelimit-"))
+    anthropicErrorRules,
   );
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { anthropicErrorRules } from "./anthropic-rules.js";
 import { retryAfterMsFromHeaders } from "./durations.js";
 import { isLlmError, QuotaExceededError, ServerError } from "./errors.js";
 import { headersToRecord } from "./headers.js";
@@ -192,5 +193,31 @@ describe("errorFromDetails", () => {
       "rate_limited",
     );
     expect(errorFromHttp({ status: 418, body: "" }).code).toBe("invalid_request");
+  });
+});
+
+describe("anthropicErrorRules", () => {
+  const read = (status: number, body: string, headers: Record<string, string> = {}) =>
+    errorFromHttp({ status, headers, body, provider: "anthropic" }, anthropicErrorRules).code;
+
+  it("reads a 429 without retry-after in Anthropic's header dialect as a spend cap", () => {
+    const dialect = { "anthropic-ratelimit-requests-remaining": "10" };
+    expect(read(429, anthropicBody("rate_limit_error"), dialect)).toBe("quota_exceeded");
+    expect(read(429, anthropicBody("rate_limit_error"), { ...dialect, "retry-after": "2" })).toBe(
+      "rate_limited",
+    );
+    expect(read(429, anthropicBody("rate_limit_error", "ramp_limit_exceeded"), dialect)).toBe("rate_limited");
+    // A bare 429 from a platform that sends no headers stays a rate limit.
+    expect(read(429, anthropicBody("rate_limit_error"))).toBe("rate_limited");
+  });
+
+  it("reads a 413 as an invalid request and a 5xx overloaded_error as capacity", () => {
+    expect(read(413, anthropicBody("request_too_large"))).toBe("invalid_request");
+    expect(read(500, anthropicBody("overloaded_error"))).toBe("overloaded");
+    expect(read(504, anthropicBody("overloaded_error"))).toBe("timeout");
+    // The neutral reading, for comparison.
+    expect(errorFromHttp({ status: 413, body: anthropicBody("request_too_large") }).code).toBe(
+      "context_length",
+    );
   });
 });

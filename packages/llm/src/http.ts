@@ -85,12 +85,13 @@ export interface HttpFailure {
 /**
  * The typed error for a failed HTTP call, from its status, error type and error code (never from the
  * message text). A 429 with a spend or quota code, or a 402, is `QuotaExceededError` (never retried).
+ * `rules` replace the provider-neutral reading with a vendor's (e.g. `anthropicErrorRules`).
  *
  * @example
  * if (!response.ok) throw errorFromHttp({ status: response.status, headers: response.headers,
  *   body: await response.text(), provider: "anthropic" });
  */
-export function errorFromHttp(failure: HttpFailure): LlmError {
+export function errorFromHttp(failure: HttpFailure, rules: ErrorMappingRules = NEUTRAL_RULES): LlmError {
   const headers = headersToRecord(failure.headers);
   const parsed = parseProviderErrorBody(failure.body);
   return errorFromDetails(
@@ -107,7 +108,7 @@ export function errorFromHttp(failure: HttpFailure): LlmError {
       ...(failure.status === undefined ? { requestOutcome: "unknown" as const } : {}),
       cause: failure.cause,
     },
-    { classify: classifyByNeutralCodes, withoutStatus: errorFromNeutralType },
+    rules,
   );
 }
 
@@ -217,6 +218,11 @@ function classifyByNeutralCodes(details: LlmErrorDetails): LlmError | undefined 
   }
   return undefined;
 }
+
+const NEUTRAL_RULES: ErrorMappingRules = {
+  classify: classifyByNeutralCodes,
+  withoutStatus: errorFromNeutralType,
+};
 
 /** OpenAI-style servers put their code `rate_limit_exceeded` where Anthropic puts a type. */
 function errorFromNeutralType(details: LlmErrorDetails): LlmError {

@@ -1,3 +1,4 @@
+export { anthropicErrorRules } from "./anthropic-rules.js";
 export {
   type BackoffOptions,
   backoffDelayMs,
