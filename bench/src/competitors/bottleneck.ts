@@ -1,12 +1,6 @@
-import Anthropic from "@anthropic-ai/sdk";
 import Bottleneck from "bottleneck";
-import {
-  type CompetitorParams,
-  type CompetitorResult,
-  countTokensOnce,
-  drive,
-  messageBody,
-} from "./common.js";
+import type { CompetitorParams, CompetitorResult } from "./common.js";
+import { driveSdk } from "./sdk.js";
 
 /** Bottleneck checks its reservoir on a 250 ms heartbeat; in provider time, that is 250 / k real ms. */
 const HEARTBEAT_PROVIDER_MS = 250;
@@ -16,7 +10,6 @@ const HEARTBEAT_PROVIDER_MS = 250;
  * Intervals" documentation shows. It counts requests only; the SDK retries 429s.
  */
 export function run(params: CompetitorParams): Promise<CompetitorResult> {
-  const client = new Anthropic({ baseURL: params.url, apiKey: params.apiKey });
   const perMinute = params.requestsPerMinute;
   const options: Bottleneck.ConstructorOptions & { heartbeatInterval?: number } =
     perMinute === undefined
@@ -29,13 +22,5 @@ export function run(params: CompetitorParams): Promise<CompetitorResult> {
           heartbeatInterval: Math.max(1, Math.round(HEARTBEAT_PROVIDER_MS / params.timeScale)),
         };
   const limiter = new Bottleneck(options);
-  return drive(
-    params,
-    () => countTokensOnce(client, params),
-    (prompt, signal) =>
-      limiter.schedule(() => {
-        signal.throwIfAborted();
-        return client.messages.create(messageBody(params, prompt), { signal });
-      }),
-  ).finally(() => limiter.disconnect());
+  return driveSdk(params, (call) => limiter.schedule(call)).finally(() => limiter.disconnect());
 }

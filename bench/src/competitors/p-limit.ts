@@ -1,24 +1,9 @@
-import Anthropic from "@anthropic-ai/sdk";
 import pLimit from "p-limit";
-import {
-  type CompetitorParams,
-  type CompetitorResult,
-  countTokensOnce,
-  drive,
-  messageBody,
-} from "./common.js";
+import type { CompetitorParams, CompetitorResult } from "./common.js";
+import { driveSdk } from "./sdk.js";
 
 /** p-limit caps concurrency (all it does, per its documentation); the SDK retries 429s. */
 export function run(params: CompetitorParams): Promise<CompetitorResult> {
-  const client = new Anthropic({ baseURL: params.url, apiKey: params.apiKey });
   const limit = pLimit(params.concurrency);
-  return drive(
-    params,
-    () => countTokensOnce(client, params),
-    (prompt, signal) =>
-      limit(() => {
-        signal.throwIfAborted();
-        return client.messages.create(messageBody(params, prompt), { signal });
-      }),
-  );
+  return driveSdk(params, (call) => limit(call));
 }

@@ -1,12 +1,6 @@
-import Anthropic from "@anthropic-ai/sdk";
 import PQueue from "p-queue";
-import {
-  type CompetitorParams,
-  type CompetitorResult,
-  countTokensOnce,
-  drive,
-  messageBody,
-} from "./common.js";
+import type { CompetitorParams, CompetitorResult } from "./common.js";
+import { driveSdk } from "./sdk.js";
 
 /**
  * p-queue with an interval cap, as its documentation suggests for rate-limited APIs: at most
@@ -14,7 +8,6 @@ import {
  * It counts requests only; the SDK retries 429s.
  */
 export function run(params: CompetitorParams): Promise<CompetitorResult> {
-  const client = new Anthropic({ baseURL: params.url, apiKey: params.apiKey });
   const queue =
     params.requestsPerMinute === undefined
       ? new PQueue({ concurrency: params.concurrency })
@@ -24,13 +17,5 @@ export function run(params: CompetitorParams): Promise<CompetitorResult> {
           interval: params.minuteMs,
           strict: true,
         });
-  return drive(
-    params,
-    () => countTokensOnce(client, params),
-    (prompt, signal) =>
-      queue.add(() => {
-        signal.throwIfAborted();
-        return client.messages.create(messageBody(params, prompt), { signal });
-      }),
-  );
+  return driveSdk(params, (call) => queue.add(call));
 }

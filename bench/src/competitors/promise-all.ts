@@ -1,18 +1,7 @@
-import Anthropic from "@anthropic-ai/sdk";
-import {
-  type CompetitorParams,
-  type CompetitorResult,
-  countTokensOnce,
-  drive,
-  messageBody,
-} from "./common.js";
+import type { CompetitorParams, CompetitorResult } from "./common.js";
+import { driveSdk } from "./sdk.js";
 
 /** Every request at once; the SDK's own retries (maxRetries 2, honouring retry-after) handle 429s. */
 export function run(params: CompetitorParams): Promise<CompetitorResult> {
-  const client = new Anthropic({ baseURL: params.url, apiKey: params.apiKey });
-  return drive(
-    params,
-    () => countTokensOnce(client, params),
-    (prompt, signal) => client.messages.create(messageBody(params, prompt), { signal }),
-  );
+  return driveSdk(params, (call) => call());
 }

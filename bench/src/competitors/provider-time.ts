@@ -1,3 +1,4 @@
+import { parsePlainNumber } from "@sluice/llm";
 import type { Clock } from "@sluice/throttle";
 
 /**
@@ -40,8 +41,8 @@ export function providerTimeFetch(timeScale: number, clock: Clock): typeof fetch
 
 function convert(name: string, value: string, timeScale: number, clock: Clock): string | undefined {
   if (name === "retry-after" || name === "retry-after-ms") {
-    const amount = Number(value);
-    return Number.isFinite(amount) ? String(amount * timeScale) : undefined;
+    const amount = parsePlainNumber(value);
+    return amount === undefined ? undefined : String(amount * timeScale);
   }
   if (name.startsWith("anthropic-ratelimit-") && name.endsWith("-reset")) {
     const at = Date.parse(value);

@@ -1,4 +1,4 @@
-import type { ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 
 /** Every child process still running, so that none outlives the benchmark (Ctrl-C, crash, timeout). */
 const live = new Set<ChildProcess>();
@@ -27,4 +27,49 @@ export function killChildrenOnSignals(): void {
       process.exit(signal === "SIGINT" ? 130 : 143);
     });
   }
+}
+
+/** How a child process ended, with its output (stderr: the last 8,000 characters). */
+export interface Exit {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly timedOut: boolean;
+}
+
+/**
+ * Runs `executable` to its end, killed after `timeoutMs`; never rejects (a spawn failure lands in
+ * stderr). The child is tracked, so it cannot outlive the benchmark.
+ */
+export function runProcess(
+  executable: string,
+  args: readonly string[],
+  timeoutMs: number,
+  env: Record<string, string>,
+): Promise<Exit> {
+  return new Promise((resolve) => {
+    const child = spawn(executable, args, {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, NODE_OPTIONS: "", ...env },
+    });
+    track(child);
+    const stdout: Buffer[] = [];
+    let stderr = "";
+    child.stdout?.on("data", (chunk: Buffer) => stdout.push(chunk));
+    child.stderr?.on("data", (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString("utf8")).slice(-8_000);
+    });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, timeoutMs);
+    child.once("error", (error) => {
+      stderr += `\n${error.message}`;
+    });
+    child.once("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout: Buffer.concat(stdout).toString("utf8"), stderr, timedOut });
+    });
+  });
 }

@@ -1,7 +1,8 @@
-import { type EmulatorStats, startEmulator } from "@sluice/llm-emulator";
+import { startEmulator } from "@sluice/llm-emulator";
 import { type Bound, latencyTerms, lowerBound, type PredictedRequest, predictRequests } from "../bound.js";
 import type { CompetitorParams, CompetitorResult } from "../competitors/common.js";
 import { runInChild } from "../harness/child.js";
+import { type EmulatorTruth, emulatorTruth } from "../harness/emulator-truth.js";
 import { seconds } from "../harness/format.js";
 import { type Benchmark, measureBenchmark, type RunOptions } from "../harness/report.js";
 import { inRounds } from "../harness/rounds.js";
@@ -38,16 +39,6 @@ export interface Setup {
   readonly requestsPerMinute: number | undefined;
   readonly predicted: readonly PredictedRequest[];
   readonly minuteMs: number;
-}
-
-export interface EmulatorTruth {
-  readonly requests: number;
-  readonly admitted: number;
-  readonly rateLimited: number;
-  readonly overloaded: number;
-  readonly inputTokens: number;
-  readonly outputTokens: number;
-  readonly maxConcurrent: number;
 }
 
 export interface MakespanRun {
@@ -287,7 +278,7 @@ async function runOnce(
       params,
       timeoutMs: deadlineMs + 20_000,
     });
-    const truth = truthOf(emulator.stats());
+    const truth = emulatorTruth(emulator.stats());
     return outcome.ok
       ? {
           workload: workload.id,
@@ -308,18 +299,6 @@ async function runOnce(
   } finally {
     await emulator.close();
   }
-}
-
-function truthOf(stats: EmulatorStats): EmulatorTruth {
-  return {
-    requests: stats.requests,
-    admitted: stats.admitted,
-    rateLimited: stats.rateLimited,
-    overloaded: stats.overloaded,
-    inputTokens: stats.inputTokens,
-    outputTokens: stats.outputTokens,
-    maxConcurrent: stats.maxConcurrent,
-  };
 }
 
 /** The bound of a workload, from the token counts of an emulator run that finished every request. */
