@@ -133,15 +133,7 @@ export class Exchange {
 
   sendText(status: number, contentType: string, text: string, headers: OutgoingHttpHeaders = {}): void {
     if (!this.open) return;
-    this.#recordStatus(status);
-    const payload = Buffer.from(text, "utf8");
-    this.response.writeHead(status, {
-      ...this.baseHeaders(),
-      ...headers,
-      "content-type": contentType,
-      "content-length": payload.length,
-    });
-    this.response.end(payload);
+    this.response.end(this.#writeHead(status, contentType, text, headers));
   }
 
   /**
@@ -150,14 +142,7 @@ export class Exchange {
    */
   sendTruncated(status: number, contentType: string, text: string, headers: OutgoingHttpHeaders = {}): void {
     if (!this.open) return;
-    this.#recordStatus(status);
-    const payload = Buffer.from(text, "utf8");
-    this.response.writeHead(status, {
-      ...this.baseHeaders(),
-      ...headers,
-      "content-type": contentType,
-      "content-length": payload.length,
-    });
+    const payload = this.#writeHead(status, contentType, text, headers);
     this.response.write(payload.subarray(0, Math.floor(payload.length / 2)));
     this.cut();
   }
@@ -226,6 +211,19 @@ export class Exchange {
     // Sub-millisecond waits are rounded into the next write; timers cannot do better anyway.
     if (remaining >= 1) await this.wait(remaining);
     else if (this.signal.aborted) throw new ExchangeAborted();
+  }
+
+  /** Counts the status and sends the head of a response whose whole body is `text`; returns that body. */
+  #writeHead(status: number, contentType: string, text: string, headers: OutgoingHttpHeaders): Buffer {
+    this.#recordStatus(status);
+    const payload = Buffer.from(text, "utf8");
+    this.response.writeHead(status, {
+      ...this.baseHeaders(),
+      ...headers,
+      "content-type": contentType,
+      "content-length": payload.length,
+    });
+    return payload;
   }
 
   #recordStatus(status: number): void {

@@ -1,6 +1,7 @@
 import { InvalidOptionError } from "./errors.js";
 import { FAULT_KINDS, type FaultKind, type ResolvedOptions } from "./options.js";
 import { createRandom, hashString, type Random } from "./prng.js";
+import { formatRetryAfter } from "./retry-after.js";
 
 export interface FailNextOptions {
   /** How many of the next model requests get this fault. Default 1. */
@@ -40,6 +41,15 @@ export function cutShare(fault: InjectedFault | undefined, outputTokens: number)
  * Chooses the fault, if any, for each model request: first the `failNext` queue (FIFO, so tests are
  * deterministic), then the configured random rates drawn from the seeded generator.
  */
+/**
+ * The `retry-after` of an injected fault's error answer: the one the test asked for, else one
+ * provider second, compressed like every other wait (none when rate-limit headers are off).
+ */
+export function faultRetryAfter(fault: InjectedFault, options: ResolvedOptions): string | undefined {
+  if (fault.retryAfterSeconds !== undefined) return String(fault.retryAfterSeconds);
+  return options.rateLimitHeaders ? formatRetryAfter(1000 / options.timeScale, options.timeScale) : undefined;
+}
+
 export class FaultInjector {
   readonly #queue: QueuedFault[] = [];
   readonly #rates: () => ResolvedOptions["faults"];

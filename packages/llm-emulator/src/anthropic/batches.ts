@@ -2,7 +2,7 @@ import type { Exchange } from "../exchange.js";
 import { createRandom, hashString, shuffled } from "../prng.js";
 import type { Runtime } from "../runtime.js";
 import { complete } from "../text.js";
-import { anthropicErrorBody, sendAnthropicError } from "./errors.js";
+import { anthropicErrorBody, readAnthropicBody, sendAnthropicError } from "./errors.js";
 import { messageObject } from "./messages.js";
 import { isRecord, parseMessageRequest } from "./request.js";
 
@@ -60,15 +60,8 @@ export class BatchStore {
   }
 
   async create(exchange: Exchange): Promise<void> {
-    const body = await exchange.readJson(MAX_BATCH_BODY_BYTES);
-    if (!body.ok) {
-      sendAnthropicError(
-        exchange,
-        body.status === 413 ? "request_too_large" : "invalid_request_error",
-        body.message,
-      );
-      return;
-    }
+    const body = await readAnthropicBody(exchange, MAX_BATCH_BODY_BYTES);
+    if (body === undefined) return;
     const requests = isRecord(body.value) ? body.value.requests : undefined;
     if (!Array.isArray(requests)) {
       sendAnthropicError(

@@ -51,3 +51,21 @@ export function sendAnthropicError(
     extras.headers,
   );
 }
+
+/**
+ * The request's JSON body, or undefined once it has answered a body that is too large (413
+ * `request_too_large`) or not JSON (400), as every Anthropic endpoint does.
+ */
+export async function readAnthropicBody(
+  exchange: Exchange,
+  maxBytes: number,
+): Promise<{ readonly value: unknown } | undefined> {
+  const body = await exchange.readJson(maxBytes);
+  if (body.ok) return { value: body.value };
+  sendAnthropicError(
+    exchange,
+    body.status === 413 ? "request_too_large" : "invalid_request_error",
+    body.message,
+  );
+  return undefined;
+}

@@ -1,7 +1,7 @@
 import type { Rejection } from "../admission.js";
 import type { Dimension } from "../buckets.js";
 import type { Exchange } from "../exchange.js";
-import type { InjectedFault } from "../faults.js";
+import { faultRetryAfter, type InjectedFault } from "../faults.js";
 import type { FaultKind } from "../options.js";
 import { formatRetryAfter } from "../retry-after.js";
 import type { Runtime } from "../runtime.js";
@@ -137,12 +137,8 @@ export function sendAnthropicFault(
   const options = runtime.options();
   const error = faultError(fault.kind, request, options.contextWindowTokens);
   const headers: Record<string, string> = error.limitHeaders ? limitHeaders(runtime) : {};
-  if (error.retryAfter) {
-    if (fault.retryAfterSeconds !== undefined) headers["retry-after"] = String(fault.retryAfterSeconds);
-    // One provider second by default, compressed like every other wait.
-    else if (options.rateLimitHeaders)
-      headers["retry-after"] = formatRetryAfter(1000 / options.timeScale, options.timeScale);
-  }
+  const retryAfter = error.retryAfter ? faultRetryAfter(fault, options) : undefined;
+  if (retryAfter !== undefined) headers["retry-after"] = retryAfter;
   sendAnthropicError(exchange, error.type, error.message, { errorCode: error.errorCode, headers });
 }
 

@@ -3,8 +3,9 @@ import { type Exchange, ExchangeAborted } from "../exchange.js";
 import { cutShare, FAULTS_AFTER_ADMISSION, type InjectedFault } from "../faults.js";
 import { LatencyModel, type LatencyPlan } from "../latency.js";
 import type { Runtime } from "../runtime.js";
-import { type Completion, chunkText, complete, countTokens } from "../text.js";
-import { anthropicErrorBody, sendAnthropicError } from "./errors.js";
+import { playStream } from "../stream-playback.js";
+import { type Completion, complete } from "../text.js";
+import { anthropicErrorBody, readAnthropicBody, sendAnthropicError } from "./errors.js";
 import { limitHeaders, sendAnthropicFault, sendAnthropicRejection, sendPromptTooLong } from "./faults.js";
 import { type MessageRequest, parseMessageRequest } from "./request.js";
 
@@ -17,15 +18,8 @@ export const MAX_MESSAGE_BODY_BYTES = 32 * 1024 * 1024;
  * the real output.
  */
 export async function handleMessages(runtime: Runtime, exchange: Exchange): Promise<void> {
-  const body = await exchange.readJson(MAX_MESSAGE_BODY_BYTES);
-  if (!body.ok) {
-    sendAnthropicError(
-      exchange,
-      body.status === 413 ? "request_too_large" : "invalid_request_error",
-      body.message,
-    );
-    return;
-  }
+  const body = await readAnthropicBody(exchange, MAX_MESSAGE_BODY_BYTES);
+  if (body === undefined) return;
   const parsed = parseMessageRequest(body.value, {
     requireMaxTokens: true,
     anthropicVersion: exchange.header("anthropic-version"),
@@ -83,15 +77,8 @@ export async function handleMessages(runtime: Runtime, exchange: Exchange): Prom
 /** POST /v1/messages/count_tokens: free, not rate limited, the same count the buckets use. */
 export async function handleCountTokens(runtime: Runtime, exchange: Exchange): Promise<void> {
   runtime.stats.current.countTokensRequests++;
-  const body = await exchange.readJson(MAX_MESSAGE_BODY_BYTES);
-  if (!body.ok) {
-    sendAnthropicError(
-      exchange,
-      body.status === 413 ? "request_too_large" : "invalid_request_error",
-      body.message,
-    );
-    return;
-  }
+  const body = await readAnthropicBody(exchange, MAX_MESSAGE_BODY_BYTES);
+  if (body === undefined) return;
   const parsed = parseMessageRequest(body.value, { requireMaxTokens: false });
   if (!parsed.ok) {
     sendAnthropicError(exchange, "invalid_request_error", parsed.message);
@@ -193,101 +180,73 @@ async function answerMessage(
   exchange.sendJson(200, message, limitHeaders(runtime));
 }
 
-async function streamMessage(
+function streamMessage(
   runtime: Runtime,
   exchange: Exchange,
   answer: Answer,
   reservation: Reservation,
 ): Promise<void> {
-  const { completion, plan, request, fault } = answer;
-  const start = runtime.clock();
-  let sentChars = 0;
-  let finished = false;
-  try {
-    exchange.startStream(limitHeaders(runtime));
-    const started = messageObject(answer.id, request, { ...completion, text: "" });
-    exchange.sendEvent("message_start", {
-      type: "message_start",
-      message: { ...started, stop_reason: null, stop_sequence: null, usage: usage(request.inputTokens, 1) },
-    });
-    const chunks = chunkText(completion.text);
-    if (fault?.kind === "malformed_json") {
-      runtime.stats.current.malformed++;
+  const { completion, request } = answer;
+  return playStream(runtime, exchange, answer, reservation, {
+    start() {
+      exchange.startStream(limitHeaders(runtime));
+      const started = messageObject(answer.id, request, { ...completion, text: "" });
+      exchange.sendEvent("message_start", {
+        type: "message_start",
+        message: { ...started, stop_reason: null, stop_sequence: null, usage: usage(request.inputTokens, 1) },
+      });
+    },
+    malformed(firstChunk) {
       const delta = JSON.stringify({
         type: "content_block_delta",
         index: 0,
-        delta: { type: "text_delta", text: chunks[0] ?? "" },
+        delta: { type: "text_delta", text: firstChunk },
       });
       exchange.writeRaw(
         `event: content_block_delta\ndata: ${delta.slice(0, Math.floor(delta.length / 2))}\n\n`,
       );
-      exchange.end();
-      return;
-    }
-    if (completion.text !== "") {
-      exchange.sendEvent("content_block_start", {
-        type: "content_block_start",
-        index: 0,
-        content_block: { type: "text", text: "" },
-      });
-    }
-    exchange.sendEvent("ping", { type: "ping" });
-    const midstream = fault?.kind === "midstream_overloaded";
-    const cut = fault?.kind === "stream_cut";
-    const cutoff = midstream || cut ? Math.ceil(chunks.length / 2) : chunks.length;
-    for (const chunk of chunks.slice(0, cutoff)) {
-      await exchange.waitUntil(
-        start + plan.firstTokenMs + plan.perTokenMs * countTokens(completion.text.slice(0, sentChars)),
-      );
+    },
+    beforeText() {
+      if (completion.text !== "") {
+        exchange.sendEvent("content_block_start", {
+          type: "content_block_start",
+          index: 0,
+          content_block: { type: "text", text: "" },
+        });
+      }
+      exchange.sendEvent("ping", { type: "ping" });
+    },
+    delta(chunk) {
       exchange.sendEvent("content_block_delta", {
         type: "content_block_delta",
         index: 0,
         delta: { type: "text_delta", text: chunk },
       });
-      sentChars += chunk.length;
-    }
-    if (midstream) {
-      runtime.stats.current.midStreamErrors++;
+    },
+    overloaded() {
       exchange.sendEvent("error", anthropicErrorBody("overloaded_error", "Overloaded", exchange.requestId));
-      exchange.end();
-      return;
-    }
-    if (cut) {
-      runtime.stats.current.streamsCut++;
-      exchange.cut();
-      return;
-    }
-    await exchange.waitUntil(start + LatencyModel.total(plan, completion.outputTokens));
-    if (fault?.kind === "reset_after_answer") {
-      // Generated in full and charged, then lost: the client never sees the end of the stream.
-      finished = true;
-      runtime.stats.current.resetsAfterAnswer++;
-      exchange.destroy();
-      return;
-    }
-    finished = true;
-    if (completion.text !== "")
-      exchange.sendEvent("content_block_stop", { type: "content_block_stop", index: 0 });
-    exchange.sendEvent("message_delta", {
-      type: "message_delta",
-      delta: {
-        stop_reason: completion.stopReason,
-        stop_sequence: completion.stopSequence,
-        stop_details: null,
-      },
-      usage: {
-        input_tokens: request.inputTokens,
-        output_tokens: completion.outputTokens,
-        cache_creation_input_tokens: 0,
-        cache_read_input_tokens: 0,
-        server_tool_use: null,
-      },
-    });
-    exchange.sendEvent("message_stop", { type: "message_stop" });
-    exchange.end();
-  } finally {
-    reservation.settle(finished ? completion.outputTokens : countTokens(completion.text.slice(0, sentChars)));
-  }
+    },
+    finish() {
+      if (completion.text !== "")
+        exchange.sendEvent("content_block_stop", { type: "content_block_stop", index: 0 });
+      exchange.sendEvent("message_delta", {
+        type: "message_delta",
+        delta: {
+          stop_reason: completion.stopReason,
+          stop_sequence: completion.stopSequence,
+          stop_details: null,
+        },
+        usage: {
+          input_tokens: request.inputTokens,
+          output_tokens: completion.outputTokens,
+          cache_creation_input_tokens: 0,
+          cache_read_input_tokens: 0,
+          server_tool_use: null,
+        },
+      });
+      exchange.sendEvent("message_stop", { type: "message_stop" });
+    },
+  });
 }
 
 /** Output tokens a model would have produced after `elapsedMs`, for requests cut short by the client. */

@@ -5,7 +5,8 @@ import { cutShare, FAULTS_AFTER_ADMISSION, type InjectedFault } from "../faults.
 import { LatencyModel, type LatencyPlan } from "../latency.js";
 import { formatRetryAfter } from "../retry-after.js";
 import type { Runtime } from "../runtime.js";
-import { type Completion, chunkText, complete, countTokens } from "../text.js";
+import { playStream } from "../stream-playback.js";
+import { type Completion, complete, countTokens } from "../text.js";
 import { sendOpenAiError } from "./errors.js";
 import { contextLengthError, sendOpenAiFault } from "./faults.js";
 import { formatGoDuration, limitHeaders } from "./headers.js";
@@ -276,15 +277,14 @@ async function answerCompletion(
   exchange.sendJson(200, body, limitHeaders(runtime));
 }
 
-async function streamCompletion(
+function streamCompletion(
   runtime: Runtime,
   exchange: Exchange,
   answer: Answer,
   reservation: Reservation,
-) {
-  const { completion, request, plan, fault } = answer;
-  const start = runtime.clock();
-  const created = Math.floor(start / 1000);
+): Promise<void> {
+  const { completion, request } = answer;
+  const created = Math.floor(runtime.clock() / 1000);
   const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) => ({
     id: answer.id,
     object: "chat.completion.chunk",
@@ -295,44 +295,30 @@ async function streamCompletion(
     ...(request.includeUsage ? { usage: null } : {}),
     ...extra,
   });
-  let sentChars = 0;
-  let finished = false;
-  try {
-    exchange.startStream(limitHeaders(runtime));
-    exchange.sendData(
-      chunk([
-        {
-          index: 0,
-          delta: { role: "assistant", content: "", refusal: null },
-          logprobs: null,
-          finish_reason: null,
-        },
-      ]),
-    );
-    const pieces = chunkText(completion.text);
-    if (fault?.kind === "malformed_json") {
-      runtime.stats.current.malformed++;
-      const text = JSON.stringify(
-        chunk([{ index: 0, delta: { content: pieces[0] ?? "" }, logprobs: null, finish_reason: null }]),
-      );
-      exchange.writeRaw(`data: ${text.slice(0, Math.floor(text.length / 2))}\n\n`);
-      exchange.end();
-      return;
-    }
-    const midstream = fault?.kind === "midstream_overloaded";
-    const cut = fault?.kind === "stream_cut";
-    const cutoff = midstream || cut ? Math.ceil(pieces.length / 2) : pieces.length;
-    for (const piece of pieces.slice(0, cutoff)) {
-      await exchange.waitUntil(
-        start + plan.firstTokenMs + plan.perTokenMs * countTokens(completion.text.slice(0, sentChars)),
-      );
+  const text = (content: string) =>
+    chunk([{ index: 0, delta: { content }, logprobs: null, finish_reason: null }]);
+  return playStream(runtime, exchange, answer, reservation, {
+    start() {
+      exchange.startStream(limitHeaders(runtime));
       exchange.sendData(
-        chunk([{ index: 0, delta: { content: piece }, logprobs: null, finish_reason: null }]),
+        chunk([
+          {
+            index: 0,
+            delta: { role: "assistant", content: "", refusal: null },
+            logprobs: null,
+            finish_reason: null,
+          },
+        ]),
       );
-      sentChars += piece.length;
-    }
-    if (midstream) {
-      runtime.stats.current.midStreamErrors++;
+    },
+    malformed(firstChunk) {
+      const raw = JSON.stringify(text(firstChunk));
+      exchange.writeRaw(`data: ${raw.slice(0, Math.floor(raw.length / 2))}\n\n`);
+    },
+    delta(piece) {
+      exchange.sendData(text(piece));
+    },
+    overloaded() {
       exchange.sendData({
         error: {
           message: "The server is overloaded; the stream was interrupted.",
@@ -341,30 +327,13 @@ async function streamCompletion(
           code: "overloaded",
         },
       });
-      exchange.end();
-      return;
-    }
-    if (cut) {
-      runtime.stats.current.streamsCut++;
-      exchange.cut();
-      return;
-    }
-    await exchange.waitUntil(start + LatencyModel.total(plan, completion.outputTokens));
-    if (fault?.kind === "reset_after_answer") {
-      // Generated in full and charged, then lost: the client never sees the end of the stream.
-      finished = true;
-      runtime.stats.current.resetsAfterAnswer++;
-      exchange.destroy();
-      return;
-    }
-    finished = true;
-    exchange.sendData(
-      chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: finishReason(completion) }]),
-    );
-    if (request.includeUsage) exchange.sendData(chunk([], { usage: usage(request, completion) }));
-    exchange.sendData("[DONE]");
-    exchange.end();
-  } finally {
-    reservation.settle(finished ? completion.outputTokens : countTokens(completion.text.slice(0, sentChars)));
-  }
+    },
+    finish() {
+      exchange.sendData(
+        chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: finishReason(completion) }]),
+      );
+      if (request.includeUsage) exchange.sendData(chunk([], { usage: usage(request, completion) }));
+      exchange.sendData("[DONE]");
+    },
+  });
 }

@@ -1,7 +1,6 @@
 import type { Exchange } from "../exchange.js";
-import type { InjectedFault } from "../faults.js";
+import { faultRetryAfter, type InjectedFault } from "../faults.js";
 import type { FaultKind } from "../options.js";
-import { formatRetryAfter } from "../retry-after.js";
 import type { Runtime } from "../runtime.js";
 import { type OpenAiError, sendOpenAiError } from "./errors.js";
 import { limitHeaders } from "./headers.js";
@@ -126,10 +125,7 @@ export function sendOpenAiFault(
     ...error
   } = faultError(fault.kind, model, inputTokens, options.contextWindowTokens);
   const headers: Record<string, string> = withLimits ? limitHeaders(runtime) : {};
-  if (retryAfter) {
-    if (fault.retryAfterSeconds !== undefined) headers["retry-after"] = String(fault.retryAfterSeconds);
-    else if (options.rateLimitHeaders)
-      headers["retry-after"] = formatRetryAfter(1000 / options.timeScale, options.timeScale);
-  }
+  const retryAfterValue = retryAfter ? faultRetryAfter(fault, options) : undefined;
+  if (retryAfterValue !== undefined) headers["retry-after"] = retryAfterValue;
   sendOpenAiError(exchange, status, error, headers);
 }
