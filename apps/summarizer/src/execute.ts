@@ -23,19 +23,12 @@ import type { PlanEntry } from "./plan.js";
 import { displayPath, type PreparedRun } from "./prepare.js";
 import { ProgressDisplay } from "./progress.js";
 import { openProvider, type ProviderSession } from "./providers.js";
+import type { RunIo } from "./run.js";
 import { RunStats } from "./stats.js";
 import { traceEvents, withTracing } from "./tracing.js";
 
-/** What `executeRun` needs from the caller besides the plan. */
-export interface ExecuteIo {
-  readonly stderr: NodeJS.WritableStream;
-  readonly isTTY: boolean;
-  readonly cwd: string;
-  readonly command: readonly string[];
-  readonly signal?: AbortSignal;
-  readonly retry?: CallRetryOptions;
-  readonly progressIntervalMs?: number;
-}
+/** What `executeRun` needs from the caller besides the plan: the run's io but its stdout (the report's). */
+export type ExecuteIo = Omit<RunIo, "stdout">;
 
 /** How the work went, for the report. */
 export interface ExecutedRun {

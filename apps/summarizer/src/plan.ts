@@ -2,7 +2,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { type BoundTerm, lowerBound, type RateLimits } from "./bound.js";
 import { chunkText } from "./chunk.js";
-import type { DiscoveredFile, InputEntry } from "./inputs.js";
+import type { DiscoveredFile, InputEntry, InputProblem } from "./inputs.js";
 import type { FileRecord } from "./journal.js";
 import { type CallEstimate, estimateDocument } from "./prompts.js";
 import { readTextFile } from "./read.js";
@@ -17,14 +17,7 @@ export type PlanEntry =
       readonly estimate: CallEstimate;
     }
   | { readonly kind: "resumed"; readonly file: DiscoveredFile; readonly record: FileRecord }
-  | {
-      readonly kind: "problem";
-      readonly display: string;
-      readonly absolute: string;
-      readonly status: "error" | "skipped";
-      readonly code: string;
-      readonly reason: string;
-    };
+  | InputProblem;
 
 export interface PlanOptions {
   readonly maxFileBytes: number;

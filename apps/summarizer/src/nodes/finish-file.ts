@@ -14,13 +14,20 @@ export function failureOutcome(work: FileWork, code: string, reason: string): Ou
     status: NOT_ITS_FAULT.has(code) ? "skipped" : "error",
     code,
     reason,
+    ...workSoFar(work),
+    ...(work.usage.model === undefined ? {} : { model: work.usage.model }),
+  };
+}
+
+/** The outcome fields every loaded file reports, ok or not: its hash, parts and usage so far. */
+export function workSoFar(work: FileWork) {
+  return {
     hash: work.hash,
     chunks: work.chunks.length,
     calls: work.usage.calls,
     inputTokens: work.usage.inputTokens,
     outputTokens: work.usage.outputTokens,
     costUsd: work.usage.costUsd,
-    ...(work.usage.model === undefined ? {} : { model: work.usage.model }),
   };
 }
 

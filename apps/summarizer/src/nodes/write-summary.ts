@@ -2,7 +2,7 @@ import path from "node:path";
 import { Node } from "@sluice/core";
 import { messageOf } from "../errors.js";
 import { renderSummary, writeFileAtomic } from "../outputs.js";
-import { failureOutcome, finishFile, journalRecord } from "./finish-file.js";
+import { failureOutcome, finishFile, journalRecord, workSoFar } from "./finish-file.js";
 import type { SummarizerServices } from "./services.js";
 import {
   type FileJob,
@@ -44,12 +44,7 @@ export class WriteSummary extends Node<SummarizerShared, FileParams> {
     const outcome: Outcome = {
       status: "ok",
       output: job.output,
-      hash: work.hash,
-      chunks: work.chunks.length,
-      calls: work.usage.calls,
-      inputTokens: work.usage.inputTokens,
-      outputTokens: work.usage.outputTokens,
-      costUsd: work.usage.costUsd,
+      ...workSoFar(work),
       model: work.usage.model ?? services.model.modelId,
     };
     const writing = this.write(job, work, summary, outcome);
