@@ -13,6 +13,7 @@ import {
   resolveOptions,
 } from "./options.js";
 import { runSummarizer } from "./run.js";
+import { StatusLine } from "./status-line.js";
 
 const HELP_AFTER = `
 Inputs are files, folders (read recursively: .txt .md .rst .adoc .org .tex …, hidden files and
@@ -139,18 +140,21 @@ async function main(): Promise<number> {
   }
 
   // Ctrl-C or SIGTERM: abort in-flight calls, write index.json, print how to resume. A second one exits at once.
+  // Messages go through the terminal's live line, so they are not drawn over it (or it over them).
+  const statusLine = new StatusLine(process.stderr);
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = (name: NodeJS.Signals) => {
     interrupts += 1;
     if (interrupts > 1) {
+      statusLine.clear();
       process.stderr.write(
         `\n${name} again: exiting now. Finished summaries are on disk; rerun with --resume.\n`,
       );
       process.exit(EXIT.interrupted);
     }
-    process.stderr.write(
-      `\n${name}: stopping. In-flight calls are being aborted and finished summaries kept (press Ctrl-C again to quit at once).\n`,
+    statusLine.note(
+      `${name}: stopping. In-flight calls are being aborted and finished summaries kept (press Ctrl-C again to quit at once).`,
     );
     controller.abort(new InterruptedError(name));
   };
@@ -162,6 +166,7 @@ async function main(): Promise<number> {
       stdout: process.stdout,
       stderr: process.stderr,
       isTTY: process.stderr.isTTY === true,
+      statusLine,
       cwd,
       command: ["summarize", ...process.argv.slice(2)].map((arg, index) => (index === 0 ? invokedAs() : arg)),
       signal: controller.signal,

@@ -24,12 +24,14 @@ import { displayPath, type PreparedRun } from "./prepare.js";
 import { ProgressDisplay } from "./progress.js";
 import { openProvider, type ProviderSession } from "./providers.js";
 import { RunStats } from "./stats.js";
+import type { StatusLine } from "./status-line.js";
 import { traceEvents, withTracing } from "./tracing.js";
 
 /** What `executeRun` needs from the caller besides the plan. */
 export interface ExecuteIo {
   readonly stderr: NodeJS.WritableStream;
   readonly isTTY: boolean;
+  readonly statusLine?: StatusLine;
   readonly cwd: string;
   readonly command: readonly string[];
   readonly signal?: AbortSignal;
@@ -129,6 +131,7 @@ export async function executeRun(prepared: PreparedRun, io: ExecuteIo): Promise<
       {
         mode: !options.progress ? "off" : io.isTTY ? "tty" : "plain",
         stream: io.stderr,
+        statusLine: io.statusLine,
         ...(io.progressIntervalMs === undefined ? {} : { intervalMs: io.progressIntervalMs }),
       },
     );
