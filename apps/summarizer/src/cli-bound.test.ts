@@ -1,6 +1,7 @@
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { RunReport } from "./report.js";
-import { emulatorForTest, prose, runCli, tempDir, writeFiles } from "./test-support.js";
+import { APP_DIR, emulatorForTest, prose, runCli, tempDir, writeFiles } from "./test-support.js";
 
 // The report's "lower bound" is a true one: no run beats it, however small.
 
@@ -29,5 +30,33 @@ describe("the report's lower bound", () => {
     expect(report.lowerBoundMs!).toBeLessThanOrEqual(report.wallMs);
     expect(report.percentOfBound!).toBeGreaterThanOrEqual(100);
     expect(result.stderr).toMatch(/wall time \S+ = \d+% of the \S+ lower bound \(set by [a-z /]+\)/);
+  });
+
+  it("counts the emulator's limits per provider minute, its time scale included", async () => {
+    // The bundled texts are ~75k input tokens against 30,000 per provider minute of 3 s (time scale
+    // 20): after the first minute's worth, ~1.5 minutes of refill, 4.5 s. (The throttle's limits are
+    // per real minute; read as per provider minute they made the bound 20× too short.)
+    const cwd = tempDir();
+    const result = await runCli(
+      [
+        path.join(APP_DIR, "texts"),
+        "--out",
+        "out",
+        "--provider",
+        "emulator",
+        "--time-scale",
+        "20",
+        "--json",
+        "--no-progress",
+      ],
+      cwd,
+    );
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as RunReport;
+    expect(report.limitedBy).toBe("input tokens/min");
+    const refillMs = ((report.tokens.input - 30_000) / 30_000) * 3_000;
+    expect(report.lowerBoundMs!).toBeGreaterThan(refillMs);
+    expect(report.lowerBoundMs!).toBeLessThan(refillMs + 2_000);
+    expect(report.percentOfBound!).toBeGreaterThanOrEqual(100);
   });
 });

@@ -21,9 +21,26 @@ async function docs(cwd: string): Promise<void> {
   await writeFiles(cwd, files);
 }
 
-/** An emulator slow enough that the run lasts a few seconds and the line is drawn many times. */
-async function slowEmulator() {
-  return emulatorForTest({ latency: { firstTokenMs: 250, perOutputTokenMs: 4 } });
+/**
+ * An emulator slow enough that the run lasts a few seconds and the line is drawn many times, and a
+ * folder of documents for it.
+ */
+async function setup() {
+  const emu = await emulatorForTest({ latency: { firstTokenMs: 250, perOutputTokenMs: 4 } });
+  const cwd = tempDir();
+  await docs(cwd);
+  return { emu, cwd };
+}
+
+/** An `onOutput` hook that acts once, when the live line first shows `done` or more files finished. */
+function whenFilesDone(done: number, act: (type: (keys: string) => void) => void) {
+  let acted = false;
+  return (raw: string, type: (keys: string) => void) => {
+    const shown = [...raw.matchAll(new RegExp(`(?<!\\d)(\\d+)\\/${FILES} files`, "g"))].at(-1);
+    if (acted || shown === undefined || Number(shown[1]) < done) return;
+    acted = true;
+    act(type);
+  };
 }
 
 function cliArgs(url: string, extra: readonly string[] = []): string[] {
@@ -87,9 +104,7 @@ function expectFramesFit(run: TerminalRun, cols: number): string[] {
 
 describe("the live progress line on a real terminal", () => {
   it("fits 80 columns, keeps the ETA, and is cleared before the report when the run is done", async () => {
-    const emu = await slowEmulator();
-    const cwd = tempDir();
-    await docs(cwd);
+    const { emu, cwd } = await setup();
     const run = await runInTerminal(cliArgs(emu.url), cwd, { cols: 80, env: KEY });
     expect(run.code).toBe(0);
     const frames = expectFramesFit(run, 80);
@@ -99,9 +114,7 @@ describe("the live progress line on a real terminal", () => {
   });
 
   it("shows every field at 200 columns", async () => {
-    const emu = await slowEmulator();
-    const cwd = tempDir();
-    await docs(cwd);
+    const { emu, cwd } = await setup();
     const run = await runInTerminal(cliArgs(emu.url), cwd, { cols: 200, env: KEY });
     expect(run.code).toBe(0);
     const frames = expectFramesFit(run, 200);
@@ -112,20 +125,12 @@ describe("the live progress line on a real terminal", () => {
   });
 
   it("while a 429 pauses the throttle, says until when and counts the pause down in the ETA", async () => {
-    const emu = await slowEmulator();
-    const cwd = tempDir();
-    await docs(cwd);
-    let armed = false;
+    const { emu, cwd } = await setup();
     const run = await runInTerminal(cliArgs(emu.url), cwd, {
       cols: 80,
       env: KEY,
-      onOutput: (raw) => {
-        // Once a few files are done (so there is an ETA to keep), the next requests get 429 with a 6 s retry-after.
-        if (!armed && /(?<!\d)[3-9]\/16 files/.test(raw)) {
-          armed = true;
-          emu.failNext("rate_limit", { retryAfterSeconds: 6, count: 2 });
-        }
-      },
+      // Once a few files are done (so there is an ETA to keep), the next requests get 429 with a 6 s retry-after.
+      onOutput: whenFilesDone(3, () => emu.failNext("rate_limit", { retryAfterSeconds: 6, count: 2 })),
     });
     expect(run.code).toBe(0);
     const frames = expectFramesFit(run, 80);
@@ -147,19 +152,11 @@ describe("the live progress line on a real terminal", () => {
   });
 
   it("after Ctrl-C, prints the stop message and the report on a clean screen", async () => {
-    const emu = await slowEmulator();
-    const cwd = tempDir();
-    await docs(cwd);
-    let pressed = false;
+    const { emu, cwd } = await setup();
     const run = await runInTerminal(cliArgs(emu.url), cwd, {
       cols: 80,
       env: KEY,
-      onOutput: (raw, type) => {
-        if (!pressed && /(?<!\d)[2-9]\/16 files/.test(raw)) {
-          pressed = true;
-          type("\u0003");
-        }
-      },
+      onOutput: whenFilesDone(2, (type) => type("\u0003")),
     });
     expect(run.code).toBe(130);
     expectFramesFit(run, 80);
@@ -172,9 +169,7 @@ describe("the live progress line on a real terminal", () => {
   });
 
   it("clears the line before the report when the budget is reached", async () => {
-    const emu = await slowEmulator();
-    const cwd = tempDir();
-    await docs(cwd);
+    const { emu, cwd } = await setup();
     const run = await runInTerminal(cliArgs(emu.url, ["--budget", "6k tokens"]), cwd, { cols: 80, env: KEY });
     expect(run.code).toBe(4);
     expectFramesFit(run, 80);
@@ -182,19 +177,11 @@ describe("the live progress line on a real terminal", () => {
   });
 
   it("clears the line before the report when the run stops on a rejected key", async () => {
-    const emu = await slowEmulator();
-    const cwd = tempDir();
-    await docs(cwd);
-    let armed = false;
+    const { emu, cwd } = await setup();
     const run = await runInTerminal(cliArgs(emu.url), cwd, {
       cols: 80,
       env: KEY,
-      onOutput: (raw) => {
-        if (!armed && /(?<!\d)[2-9]\/16 files/.test(raw)) {
-          armed = true;
-          emu.failNext("authentication", { count: 1_000 });
-        }
-      },
+      onOutput: whenFilesDone(2, () => emu.failNext("authentication", { count: 1_000 })),
     });
     expect(run.code).toBe(2);
     expectFramesFit(run, 80);

@@ -1,4 +1,5 @@
 import { readdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { isLlmError } from "@sluice/llm";
@@ -43,6 +44,7 @@ function buildProgram(): Command {
     .description(
       "Summarize many files in parallel, within the provider's rate limits, resumable after a crash or Ctrl-C.",
     )
+    .version(packageVersion(), "-V, --version", "print the version of summarize")
     .argument("[inputs...]", "files, folders or glob patterns")
     .option(
       "-o, --out <dir>",
@@ -93,6 +95,15 @@ function buildProgram(): Command {
     .addHelpText("after", HELP_AFTER)
     .showHelpAfterError("(run summarize --help for every flag and examples)")
     .exitOverride();
+}
+
+/** The version in the package's manifest, next to dist/ as in the published package. */
+function packageVersion(): string {
+  try {
+    return (createRequire(import.meta.url)("../package.json") as { version: string }).version;
+  } catch {
+    return "unknown";
+  }
 }
 
 /** The bundled texts: texts/*.txt next to dist/ (the folder's README.md describes them and is not one). */
