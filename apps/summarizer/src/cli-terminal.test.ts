@@ -102,7 +102,8 @@ function expectFramesFit(run: TerminalRun, cols: number): string[] {
   return frames;
 }
 
-describe("the live progress line on a real terminal", () => {
+// Generous bounds: each run lasts 5-20 s alone, longer when turbo loads both cores.
+describe("the live progress line on a real terminal", { timeout: 150_000 }, () => {
   it("fits 80 columns, keeps the ETA, and is cleared before the report when the run is done", async () => {
     const { emu, cwd } = await setup();
     const run = await runInTerminal(cliArgs(emu.url), cwd, { cols: 80, env: KEY });

@@ -222,7 +222,7 @@ export interface TerminalRun {
 export interface TerminalOptions {
   readonly cols: number;
   readonly env?: Record<string, string>;
-  /** The whole run is killed (script, the shell and the CLI) after this long. Default 45 s. */
+  /** The whole run is killed (script, the shell and the CLI) after this long. Default 120 s. */
   readonly timeoutMs?: number;
   /** Called with each chunk of output; `type` writes to the terminal as keystrokes (e.g. "\x03", Ctrl-C). */
   readonly onOutput?: (raw: string, type: (keys: string) => void) => void;
@@ -267,7 +267,7 @@ export function runInTerminal(
   const timer = setTimeout(() => {
     timedOut = true;
     killGroup();
-  }, options.timeoutMs ?? 45_000);
+  }, options.timeoutMs ?? 120_000);
   const type = (keys: string) => child.stdin?.write(keys);
   child.stdout?.on("data", (chunk) => {
     raw += String(chunk);
