@@ -6,7 +6,8 @@ export default defineConfig({
   format: ["esm"],
   target: "node20",
   platform: "node",
-  sourcemap: true,
+  // No source maps in the tarball, as for every package (see tools/config/tsup.js): the bundle is unminified.
+  sourcemap: false,
   clean: true,
   banner: { js: "#!/usr/bin/env node" },
 });

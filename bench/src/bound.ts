@@ -1,18 +1,12 @@
 import { countTokens, summarize } from "@sluice/llm-emulator";
+import { type MakespanBound, type MakespanTerm, makespanLowerBound } from "@sluice/throttle";
 import type { MakespanScale, MinuteLimits } from "./workloads.js";
 
 /**
- * The lower bound on the makespan of a rate-limited batch (../shared/notes/limits-and-bounds.md):
- *
- *     makespan >= max( sum(L_i) / C,
- *                      (n     - B_R)+ / r_R + L_min,
- *                      (W_in  - B_I)+ / r_I + L_min,
- *                      (W_out - B_O)+ / r_O + L_min )
- *
- * n requests of latency L_i, client concurrency C, W_in / W_out the input and output tokens the
- * server counted, r the refill rate of each bucket and B its capacity. The emulator's buckets hold one
- * minute's worth and start full, so B defaults to the per-minute limit: what a client could take at
- * once at the start. With B = 0 (the safe number to plan with) the bound would be about a minute longer.
+ * The lower bound on the makespan of a rate-limited batch (../shared/notes/limits-and-bounds.md),
+ * computed by `@sluice/throttle`'s `makespanLowerBound`, the one home of the formula (the summarizer
+ * reports against it too). The emulator's buckets hold one minute's worth and start full, so the
+ * burst defaults to the per-minute limit: what a client could take at once at the start.
  */
 export interface BoundInput {
   readonly requests: number;
@@ -31,13 +25,8 @@ export interface BoundInput {
   readonly burst?: Partial<MinuteLimits>;
 }
 
-export type BoundTerm = "concurrency" | "requests" | "input tokens" | "output tokens";
-
-export interface Bound {
-  readonly ms: number;
-  readonly limitedBy: BoundTerm;
-  readonly terms: Readonly<Record<BoundTerm, number>>;
-}
+export type BoundTerm = MakespanTerm;
+export type Bound = MakespanBound;
 
 /**
  * @example
@@ -47,30 +36,12 @@ export interface Bound {
  * // → { ms: 2515, limitedBy: "input tokens", … }: five minutes of input refill after the first full bucket
  */
 export function lowerBound(input: BoundInput): Bound {
-  const rateTerm = (amount: number, perMinute: number | undefined, capacity: number | undefined) => {
-    if (perMinute === undefined || perMinute <= 0) return 0;
-    const beyondBurst = Math.max(0, amount - (capacity ?? perMinute));
-    return beyondBurst > 0
-      ? (beyondBurst / perMinute) * input.minuteMs + input.latencyMinMs
-      : input.latencyMinMs;
-  };
-  const terms: Record<BoundTerm, number> = {
-    concurrency: input.latencySumMs / Math.max(1, input.concurrency),
-    requests: rateTerm(input.requests, input.limits.requestsPerMinute, input.burst?.requestsPerMinute),
-    "input tokens": rateTerm(
-      input.inputTokens,
-      input.limits.inputTokensPerMinute,
-      input.burst?.inputTokensPerMinute,
-    ),
-    "output tokens": rateTerm(
-      input.outputTokens,
-      input.limits.outputTokensPerMinute,
-      input.burst?.outputTokensPerMinute,
-    ),
-  };
-  let limitedBy: BoundTerm = "concurrency";
-  for (const term of Object.keys(terms) as BoundTerm[]) if (terms[term] > terms[limitedBy]) limitedBy = term;
-  return { ms: terms[limitedBy], limitedBy, terms };
+  return makespanLowerBound(input, {
+    ...input.limits,
+    concurrency: input.concurrency,
+    minuteMs: input.minuteMs,
+    burst: input.burst,
+  });
 }
 
 /** What the emulator will count for one request: input tokens, and the output its summary will have. */

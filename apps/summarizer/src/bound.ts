@@ -1,14 +1,12 @@
+import { type MakespanTerm, makespanLowerBound } from "@sluice/throttle";
+
 /**
- * The fastest a rate-limited batch can possibly finish (see the project note "limits-and-bounds"):
- *
- *     makespan >= max( sum(L_i) / C,
- *                      n     / r_R + L_min,
- *                      W_in  / r_I + L_min,
- *                      W_out / r_O + L_min )
- *
- * with n requests of latency L_i, concurrency C, and the per-second refill rates of the request,
- * input-token and output-token buckets. Bucket capacity is taken as 0 (the safe planning number:
- * providers may enforce a per-minute limit per second).
+ * The fastest a run's calls could possibly finish at the limits in force: `@sluice/throttle`'s
+ * `makespanLowerBound` (the formula of the project note "limits-and-bounds", one home for it and
+ * the bench), with each bucket full at the start, a minute's worth — the most a per-minute limit
+ * lets through at once, and what Anthropic's token buckets and the emulator's allow after a quiet
+ * spell. A smaller burst would make a short run look faster than possible ("41% of the bound");
+ * with this one no run can beat the bound, whatever the server's bucket state.
  */
 
 export interface RateLimits {
@@ -36,40 +34,45 @@ export interface Bound {
   readonly ms: number;
   /** The term that sets the bound: the resource that limits this workload. */
   readonly limitedBy: BoundTerm;
+  /** The concurrency term and one per limit in force. */
   readonly terms: Readonly<Partial<Record<BoundTerm, number>>>;
 }
+
+/** The report's names for the bound's terms (they read as "set by input tokens/min"). */
+const TERM_NAMES: Record<MakespanTerm, BoundTerm> = {
+  concurrency: "concurrency",
+  requests: "requests/min",
+  "input tokens": "input tokens/min",
+  "output tokens": "output tokens/min",
+};
 
 /**
  * @example
  * lowerBound({ calls: 2000, inputTokens: 4.07e6, outputTokens: 1.352e6, latencySumMs: 2000 * 10_640, latencyMinMs: 500 },
  *            { concurrency: 64, requestsPerMinute: 1000, inputTokensPerMinute: 450_000, outputTokensPerMinute: 90_000 });
- * // ≈ 901 s, limitedBy "output tokens/min"
+ * // ≈ 842 s, limitedBy "output tokens/min"
  */
 export function lowerBound(work: Workload, limits: RateLimits): Bound {
-  const minute = limits.minuteSeconds ?? 60;
-  const latencyMin = work.calls > 0 && Number.isFinite(work.latencyMinMs) ? work.latencyMinMs : 0;
-  const terms: Partial<Record<BoundTerm, number>> = {
-    concurrency: work.latencySumMs / Math.max(1, limits.concurrency),
+  const bound = makespanLowerBound(
+    {
+      requests: work.calls,
+      inputTokens: work.inputTokens,
+      outputTokens: work.outputTokens,
+      latencySumMs: work.latencySumMs,
+      latencyMinMs: work.calls > 0 && Number.isFinite(work.latencyMinMs) ? work.latencyMinMs : 0,
+    },
+    { ...limits, minuteMs: (limits.minuteSeconds ?? 60) * 1000 },
+  );
+  const inForce: Record<MakespanTerm, boolean> = {
+    concurrency: true,
+    requests: limits.requestsPerMinute !== undefined,
+    "input tokens": limits.inputTokensPerMinute !== undefined,
+    "output tokens": limits.outputTokensPerMinute !== undefined,
   };
-  const rateTerm = (amount: number, perMinute: number | undefined) =>
-    perMinute === undefined || perMinute <= 0
-      ? undefined
-      : (amount / (perMinute / minute)) * 1000 + latencyMin;
-  const requests = rateTerm(work.calls, limits.requestsPerMinute);
-  const input = rateTerm(work.inputTokens, limits.inputTokensPerMinute);
-  const output = rateTerm(work.outputTokens, limits.outputTokensPerMinute);
-  if (requests !== undefined) terms["requests/min"] = requests;
-  if (input !== undefined) terms["input tokens/min"] = input;
-  if (output !== undefined) terms["output tokens/min"] = output;
-  let limitedBy: BoundTerm = "concurrency";
-  let ms = terms.concurrency ?? 0;
-  for (const [term, value] of Object.entries(terms) as [BoundTerm, number][]) {
-    if (value > ms) {
-      ms = value;
-      limitedBy = term;
-    }
-  }
-  return { ms, limitedBy, terms };
+  const terms: Partial<Record<BoundTerm, number>> = {};
+  for (const [term, ms] of Object.entries(bound.terms) as [MakespanTerm, number][])
+    if (inForce[term]) terms[TERM_NAMES[term]] = ms;
+  return { ms: bound.ms, limitedBy: TERM_NAMES[bound.limitedBy], terms };
 }
 
 /**

@@ -193,6 +193,17 @@ describe("summarize (the built CLI)", () => {
     expect((await cli(["a.txt", "--no-such-flag"], cwd)).code).toBe(2);
   });
 
+  it("lists the same flags in the README as in --help", async () => {
+    const help = (await cli(["--help"], tempDir())).stdout;
+    const options = help.slice(help.indexOf("Options:"), help.indexOf("\n\n", help.indexOf("Options:")));
+    const fromHelp = [...options.matchAll(/^ {2}(-[^ ].*?)(?: {2,}|$)/gm)].map((match) => match[1]!.trim());
+    const readme = await fs.readFile(path.join(APP, "README.md"), "utf8");
+    const table = readme.slice(readme.indexOf("### Flags"), readme.indexOf("### Exit codes"));
+    const fromReadme = [...table.matchAll(/^\| `(-[^`]+)` \|/gm)].map((match) => match[1]!);
+    expect(fromHelp.length).toBeGreaterThan(20);
+    expect(fromReadme).toEqual(fromHelp);
+  });
+
   it("against an emulator with 429 storms, 529s and dropped connections: every input ends ok, none is summarized twice", async () => {
     const emu = await startEmulator({ limits: { requestsPerMinute: 600, inputTokensPerMinute: 400_000 } });
     emulators.push(emu);

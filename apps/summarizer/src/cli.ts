@@ -1,4 +1,5 @@
 import { readdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { isLlmError } from "@sluice/llm";
@@ -13,6 +14,7 @@ import {
   resolveOptions,
 } from "./options.js";
 import { runSummarizer } from "./run.js";
+import { StatusLine } from "./status-line.js";
 
 const HELP_AFTER = `
 Inputs are files, folders (read recursively: .txt .md .rst .adoc .org .tex …, hidden files and
@@ -42,6 +44,7 @@ function buildProgram(): Command {
     .description(
       "Summarize many files in parallel, within the provider's rate limits, resumable after a crash or Ctrl-C.",
     )
+    .version(packageVersion(), "-V, --version", "print the version of summarize")
     .argument("[inputs...]", "files, folders or glob patterns")
     .option(
       "-o, --out <dir>",
@@ -94,6 +97,15 @@ function buildProgram(): Command {
     .exitOverride();
 }
 
+/** The version in the package's manifest, next to dist/ as in the published package. */
+function packageVersion(): string {
+  try {
+    return (createRequire(import.meta.url)("../package.json") as { version: string }).version;
+  } catch {
+    return "unknown";
+  }
+}
+
 /** The bundled texts: texts/*.txt next to dist/ (the folder's README.md describes them and is not one). */
 function demoTexts(): string[] {
   const directory = fileURLToPath(new URL("../texts/", import.meta.url));
@@ -139,18 +151,21 @@ async function main(): Promise<number> {
   }
 
   // Ctrl-C or SIGTERM: abort in-flight calls, write index.json, print how to resume. A second one exits at once.
+  // Messages go through the terminal's live line, so they are not drawn over it (or it over them).
+  const statusLine = new StatusLine(process.stderr);
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = (name: NodeJS.Signals) => {
     interrupts += 1;
     if (interrupts > 1) {
+      statusLine.clear();
       process.stderr.write(
         `\n${name} again: exiting now. Finished summaries are on disk; rerun with --resume.\n`,
       );
       process.exit(EXIT.interrupted);
     }
-    process.stderr.write(
-      `\n${name}: stopping. In-flight calls are being aborted and finished summaries kept (press Ctrl-C again to quit at once).\n`,
+    statusLine.note(
+      `${name}: stopping. In-flight calls are being aborted and finished summaries kept (press Ctrl-C again to quit at once).`,
     );
     controller.abort(new InterruptedError(name));
   };
@@ -162,6 +177,7 @@ async function main(): Promise<number> {
       stdout: process.stdout,
       stderr: process.stderr,
       isTTY: process.stderr.isTTY === true,
+      statusLine,
       cwd,
       command: ["summarize", ...process.argv.slice(2)].map((arg, index) => (index === 0 ? invokedAs() : arg)),
       signal: controller.signal,

@@ -43,7 +43,7 @@ export function printDryRun(
     };
     const { firstTokenMs, perOutputTokenMs } = EMULATOR_SETTINGS.latency;
     latencyMs = (outputTokens) => (firstTokenMs + perOutputTokenMs * outputTokens) / k;
-    assumptions = `emulator limits ${describeLimits(limits)} per provider minute of ${(60 / k).toFixed(1)} s, concurrency ${options.concurrency}, its latency`;
+    assumptions = `emulator limits ${describeLimits(limits)} per provider minute of ${(60 / k).toFixed(1)} s, ${FULL_BUCKETS}, concurrency ${options.concurrency}, its latency`;
   } else {
     limits = {
       concurrency: options.concurrency,
@@ -53,7 +53,7 @@ export function printDryRun(
     };
     const known = describeLimits(limits);
     assumptions =
-      `concurrency ${options.concurrency}, ${known === "" ? "rate limits unknown until the first response (pass --rpm/--itpm/--otpm to include them)" : known}, ` +
+      `concurrency ${options.concurrency}, ${known === "" ? "rate limits unknown until the first response (pass --rpm/--itpm/--otpm to include them)" : `${known}, ${FULL_BUCKETS}`}, ` +
       "0.5 s + 15 ms per output token per call";
   }
   const report = describeDryRun(plan, {
@@ -75,6 +75,9 @@ export function printDryRun(
   const exitCode = report.totals.summarize + report.totals.resume === 0 ? EXIT.nothingReadable : EXIT.ok;
   return { exitCode, dryRun: report };
 }
+
+/** What the bound assumes of the provider's buckets (see bound.ts): the most a per-minute limit allows. */
+const FULL_BUCKETS = "a minute's worth admitted at once at the start";
 
 export function describeLimits(limits: RateLimits): string {
   const parts: string[] = [];

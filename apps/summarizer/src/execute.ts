@@ -25,10 +25,25 @@ import { ProgressDisplay } from "./progress.js";
 import { openProvider, type ProviderSession } from "./providers.js";
 import type { RunIo } from "./run.js";
 import { RunStats } from "./stats.js";
+import type { StatusLine } from "./status-line.js";
 import { traceEvents, withTracing } from "./tracing.js";
 
+<<<<<<< HEAD
 /** What `executeRun` needs from the caller besides the plan: the run's io but its stdout (the report's). */
 export type ExecuteIo = Omit<RunIo, "stdout">;
+=======
+/** What `executeRun` needs from the caller besides the plan. */
+export interface ExecuteIo {
+  readonly stderr: NodeJS.WritableStream;
+  readonly isTTY: boolean;
+  readonly statusLine?: StatusLine;
+  readonly cwd: string;
+  readonly command: readonly string[];
+  readonly signal?: AbortSignal;
+  readonly retry?: CallRetryOptions;
+  readonly progressIntervalMs?: number;
+}
+>>>>>>> summarizer
 
 /** How the work went, for the report. */
 export interface ExecutedRun {
@@ -122,6 +137,7 @@ export async function executeRun(prepared: PreparedRun, io: ExecuteIo): Promise<
       {
         mode: !options.progress ? "off" : io.isTTY ? "tty" : "plain",
         stream: io.stderr,
+        statusLine: io.statusLine,
         ...(io.progressIntervalMs === undefined ? {} : { intervalMs: io.progressIntervalMs }),
       },
     );

@@ -1,14 +1,22 @@
-import { SingleBar } from "cli-progress";
 import type { BatchQueueProgress } from "./batch.js";
+import { estimateRemainingMs, PauseTimes } from "./eta.js";
 import type { RunStats } from "./stats.js";
+import { StatusLine } from "./status-line.js";
+
+/** What the display reads of the throttle: its state, and the pauses it announces. */
+export interface ThrottleView {
+  stats(): { pausedUntil: number | undefined; pauseReason: string | undefined; queued: number };
+  on?(event: "pause", listener: (event: { readonly until: number }) => void): void;
+  off?(event: "pause", listener: (event: { readonly until: number }) => void): void;
+}
 
 /** Where the progress display reads from: the run's counters, the throttle, the batch queue. */
 export interface ProgressSource {
   readonly stats: RunStats;
-  readonly throttle?:
-    | { stats(): { pausedUntil: number | undefined; pauseReason: string | undefined; queued: number } }
-    | undefined;
+  readonly throttle?: ThrottleView | undefined;
   readonly batchQueue?: { progress(): BatchQueueProgress } | undefined;
+  /** The throttle's pauses so far, for an ETA that counts a pause down. */
+  readonly pauses?: PauseTimes | undefined;
   /** Epoch ms, injectable for tests. */
   readonly now?: () => number;
 }
@@ -37,9 +45,18 @@ export interface ProgressSnapshot {
 /** Reads the sources once. */
 export function takeSnapshot(source: ProgressSource): ProgressSnapshot {
   const { stats } = source;
+  const now = source.now?.() ?? Date.now();
   const throttle = source.throttle?.stats();
+  const pausedUntil =
+    throttle?.pausedUntil !== undefined && throttle.pausedUntil > now ? throttle.pausedUntil : undefined;
   const elapsedMs = stats.elapsedMs();
-  const etaMs = estimateRemainingMs(stats, elapsedMs);
+  const etaMs = estimateRemainingMs(stats, elapsedMs, {
+    pausedMs: source.pauses?.pausedMs(now) ?? 0,
+    remainingMs: Math.max(
+      source.pauses?.remainingMs(now) ?? 0,
+      pausedUntil === undefined ? 0 : pausedUntil - now,
+    ),
+  });
   return {
     done: stats.filesOk,
     failed: stats.filesFailed,
@@ -54,39 +71,23 @@ export function takeSnapshot(source: ProgressSource): ProgressSnapshot {
     costPartial: stats.costUnknown > 0,
     elapsedMs,
     etaMs,
-    pausedUntil: throttle?.pausedUntil,
-    pauseReason: throttle?.pauseReason,
+    pausedUntil,
+    pauseReason: pausedUntil === undefined ? undefined : throttle?.pauseReason,
     batch: source.batchQueue?.progress(),
   };
-}
-
-/**
- * Time left, from the input tokens processed so far against the planned total. The plan's token
- * estimates run high on purpose (they are what the limiter reserves), so they are scaled by what
- * the finished files really took.
- */
-function estimateRemainingMs(stats: RunStats, elapsedMs: number): number | undefined {
-  if (stats.plannedWork <= 0 || stats.doneWork >= stats.plannedWork)
-    return stats.filesTotal > 0 ? 0 : undefined;
-  const calibration =
-    stats.doneWork > 0 && stats.doneActual > 0 ? Math.min(1, stats.doneActual / stats.doneWork) : 1;
-  const planned = stats.plannedWork * calibration;
-  const processed = Math.max(stats.inputTokens, stats.doneActual);
-  if (processed <= 0) return undefined;
-  return (elapsedMs * Math.max(0, planned - processed)) / processed;
 }
 
 /** One line of progress, as the plain (non-TTY) display prints it. */
 export function formatProgressLine(snapshot: ProgressSnapshot): string {
   const parts = [
-    `${snapshot.done + snapshot.failed + snapshot.skipped}/${snapshot.total} files`,
+    `${finishedOf(snapshot)}/${snapshot.total} files`,
     `${snapshot.done} ok, ${snapshot.failed} failed`,
     `${snapshot.filesInFlight} in flight (${snapshot.callsInFlight} calls, ${snapshot.callsQueued} queued)`,
     `tokens ${formatCount(snapshot.inputTokens)} in / ${formatCount(snapshot.outputTokens)} out`,
     formatCost(snapshot.costUsd, snapshot.costPartial),
-    `ETA ${snapshot.etaMs === undefined ? "…" : formatDuration(snapshot.etaMs)}`,
+    etaText(snapshot),
   ];
-  if (snapshot.batch !== undefined && snapshot.batch.batches + snapshot.batch.waiting > 0) {
+  if (hasBatches(snapshot)) {
     parts.push(
       `batches: ${snapshot.batch.batches}, ${snapshot.batch.processing} processing, ${snapshot.batch.succeeded} succeeded`,
     );
@@ -96,10 +97,68 @@ export function formatProgressLine(snapshot: ProgressSnapshot): string {
   return `[${formatDuration(snapshot.elapsedMs)}] ${parts.join(" · ")}`;
 }
 
+/**
+ * The live line for a terminal `columns` wide. Fields are dropped, least useful first, until the
+ * line fits: the bar, the files and calls in flight, the tokens, the batch state, the cost, the
+ * failures; the files done, the ETA and a rate-limit pause stay as long as anything does.
+ */
+export function fitProgressLine(snapshot: ProgressSnapshot, columns: number): string {
+  // [text, keep]: the higher `keep`, the longer the field survives a narrow terminal.
+  const fields: [string, number][] = [
+    [progressBar(finishedOf(snapshot), snapshot.total, 20), 1],
+    [`${finishedOf(snapshot)}/${snapshot.total} files`, 9],
+    [`${snapshot.failed} failed`, 6],
+    [`${snapshot.filesInFlight} files/${snapshot.callsInFlight} calls in flight`, 2],
+    [`tokens ${formatCount(snapshot.inputTokens)} in / ${formatCount(snapshot.outputTokens)} out`, 3],
+    [formatCost(snapshot.costUsd, snapshot.costPartial), 5],
+    [etaText(snapshot), 8],
+  ];
+  if (hasBatches(snapshot))
+    fields.push([`batch: ${snapshot.batch.processing} processing, ${snapshot.batch.succeeded} done`, 4]);
+  const paused = pausedText(snapshot);
+  if (paused !== undefined) fields.push([paused, 7]);
+
+  // One column spare: a line that fills the last column leaves some terminals waiting to wrap.
+  const width = Math.max(1, columns - 1);
+  // The bar (a run of = and -) is followed by a space, the other fields by " · ".
+  const join = (kept: readonly [string, number][]) =>
+    kept
+      .map(([text]) => text)
+      .join(" · ")
+      .replace(/^([=-]+) · /, "$1 ");
+  let kept = fields;
+  while (kept.length > 1 && join(kept).length > width) {
+    const least = Math.min(...kept.map(([, keep]) => keep));
+    kept = kept.filter(([, keep]) => keep !== least);
+  }
+  const line = join(kept);
+  return line.length <= width ? line : `${line.slice(0, width - 1)}…`;
+}
+
+function finishedOf(snapshot: ProgressSnapshot): number {
+  return snapshot.done + snapshot.failed + snapshot.skipped;
+}
+
+function hasBatches(
+  snapshot: ProgressSnapshot,
+): snapshot is ProgressSnapshot & { batch: BatchQueueProgress } {
+  return snapshot.batch !== undefined && snapshot.batch.batches + snapshot.batch.waiting > 0;
+}
+
+function etaText(snapshot: ProgressSnapshot): string {
+  return `ETA ${snapshot.etaMs === undefined ? "…" : formatDuration(snapshot.etaMs)}`;
+}
+
 function pausedText(snapshot: ProgressSnapshot): string | undefined {
   if (snapshot.pausedUntil === undefined) return undefined;
   const why = snapshot.pauseReason === "ramp_limited" ? "ramp limited" : "rate limited";
   return `paused: ${why} until ${clockTime(snapshot.pausedUntil)}`;
+}
+
+/** `width` cells, filled in proportion to done / total. */
+function progressBar(done: number, total: number, width: number): string {
+  const filled = total <= 0 ? 0 : Math.min(width, Math.round((done / total) * width));
+  return `${"=".repeat(filled)}${"-".repeat(width - filled)}`;
 }
 
 export type ProgressMode = "tty" | "plain" | "off";
@@ -107,18 +166,23 @@ export type ProgressMode = "tty" | "plain" | "off";
 export interface ProgressDisplayOptions {
   readonly mode: ProgressMode;
   readonly stream: NodeJS.WritableStream;
+  /** TTY mode: the terminal's live line (the command line's, so its messages print above it). */
+  readonly statusLine?: StatusLine | undefined;
   /** Plain mode: one line this often. Default 5 s. */
   readonly intervalMs?: number;
 }
 
 /**
- * The live display: on a TTY a bar that redraws in place (done / failed / in flight / total,
- * tokens, cost, ETA, and "paused: rate limited until hh:mm:ss" while the throttle waits out a 429);
- * otherwise a plain line every few seconds, for logs and CI.
+ * The live display: on a TTY one line redrawn in place, fitted to the terminal's width (files done,
+ * failed, in flight, tokens, cost, ETA, and "paused: rate limited until hh:mm:ss" while the throttle
+ * waits out a 429); otherwise a plain line every few seconds, for logs and CI. `stop` erases the
+ * live line, so what is printed next (the report) starts on a clean line.
  */
 export class ProgressDisplay {
-  private bar: SingleBar | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private line: StatusLine | undefined;
+  private readonly pauses = new PauseTimes();
+  private readonly onPause = ({ until }: { readonly until: number }) => this.pauses.record(this.now(), until);
 
   constructor(
     private readonly source: ProgressSource,
@@ -128,24 +192,14 @@ export class ProgressDisplay {
   start(): void {
     const { mode, stream } = this.options;
     if (mode === "off") return;
+    this.source.throttle?.on?.("pause", this.onPause);
     if (mode === "tty") {
-      this.bar = new SingleBar({
-        stream,
-        format:
-          "{bar} {value}/{total} files · {failed} failed · {inflight} in flight · {tokens} · {cost} · ETA {eta_text}{paused}",
-        barsize: 20,
-        hideCursor: true,
-        clearOnComplete: true,
-        fps: 5,
-        gracefulExit: false,
-        linewrap: false,
-      });
-      const snapshot = takeSnapshot(this.source);
-      this.bar.start(Math.max(1, snapshot.total), 0, this.payload(snapshot));
+      this.line = this.options.statusLine ?? new StatusLine(stream);
+      this.refresh();
       this.timer = setInterval(() => this.refresh(), 250);
     } else {
       this.timer = setInterval(
-        () => stream.write(`${formatProgressLine(takeSnapshot(this.source))}\n`),
+        () => stream.write(`${formatProgressLine(this.snapshot())}\n`),
         this.options.intervalMs ?? 5_000,
       );
     }
@@ -154,46 +208,31 @@ export class ProgressDisplay {
 
   /** Redraws now (TTY) after something changed. */
   refresh(): void {
-    if (this.bar === undefined) return;
-    const snapshot = takeSnapshot(this.source);
-    this.bar.setTotal(Math.max(1, snapshot.total));
-    this.bar.update(snapshot.done + snapshot.failed + snapshot.skipped, this.payload(snapshot));
+    if (this.line === undefined) return;
+    this.line.show(fitProgressLine(this.snapshot(), this.line.columns));
   }
 
-  /** Prints a message without tearing the bar. */
+  /** Prints a message above the live line (or on its own line without one). */
   log(message: string): void {
-    if (this.bar !== undefined) {
-      this.stop();
-      this.options.stream.write(`${message}\n`);
-      return;
-    }
-    if (this.options.mode !== "off") this.options.stream.write(`${message}\n`);
+    if (this.line !== undefined) this.line.note(message);
+    else if (this.options.mode !== "off") this.options.stream.write(`${message}\n`);
   }
 
+  /** Stops redrawing and erases the live line. */
   stop(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
-    if (this.bar !== undefined) {
-      this.refresh();
-      this.bar.stop();
-      this.bar = undefined;
-    }
+    this.source.throttle?.off?.("pause", this.onPause);
+    this.line?.clear();
+    this.line = undefined;
   }
 
-  private payload(snapshot: ProgressSnapshot): Record<string, string | number> {
-    const paused = pausedText(snapshot);
-    const batch =
-      snapshot.batch !== undefined && snapshot.batch.batches + snapshot.batch.waiting > 0
-        ? ` · batch: ${snapshot.batch.processing} processing, ${snapshot.batch.succeeded} done`
-        : "";
-    return {
-      failed: snapshot.failed,
-      inflight: `${snapshot.filesInFlight} files/${snapshot.callsInFlight} calls`,
-      tokens: `${formatCount(snapshot.inputTokens)} in / ${formatCount(snapshot.outputTokens)} out`,
-      cost: formatCost(snapshot.costUsd, snapshot.costPartial),
-      eta_text: snapshot.etaMs === undefined ? "…" : formatDuration(snapshot.etaMs),
-      paused: `${batch}${paused === undefined ? "" : ` · ${paused}`}`,
-    };
+  private snapshot(): ProgressSnapshot {
+    return takeSnapshot({ ...this.source, pauses: this.pauses });
+  }
+
+  private now(): number {
+    return this.source.now?.() ?? Date.now();
   }
 }
 

@@ -34,7 +34,7 @@ describe("providers", () => {
     }
   });
 
-  it("emulator: starts one in-process and tells the throttle its limits in real time", async () => {
+  it("emulator: starts one in-process, tells the throttle its limits in real time, reports them per provider minute", async () => {
     const stats = new RunStats();
     const options = resolveOptions(["a"], { provider: "emulator", timeScale: "10" }, { cwd: "/", env: {} });
     const session = await openProvider(options, stats);
@@ -44,11 +44,16 @@ describe("providers", () => {
       expect(response.model).toBe(ANTHROPIC_DEFAULT_MODEL);
       expect(session.price(response.usage, response.model)).toBeGreaterThan(0);
       expect(session.emulator?.stats().byStatus[200]).toBe(1);
-      // 50 requests per provider minute of 6 s: 500 per real minute.
+      // 50 requests per provider minute of 6 s: the throttle is told 500 per real minute, and the
+      // bound reads them back per provider minute (a minute's burst is one provider minute's worth).
+      expect(session.throttle?.stats().buckets.requests?.perMinute).toBe(
+        EMULATOR_SETTINGS.limits.requestsPerMinute * 10,
+      );
       expect(session.limits()).toMatchObject({
         concurrency: 8,
-        requestsPerMinute: EMULATOR_SETTINGS.limits.requestsPerMinute * 10,
-        inputTokensPerMinute: EMULATOR_SETTINGS.limits.inputTokensPerMinute * 10,
+        requestsPerMinute: EMULATOR_SETTINGS.limits.requestsPerMinute,
+        inputTokensPerMinute: EMULATOR_SETTINGS.limits.inputTokensPerMinute,
+        minuteSeconds: 6,
       });
     } finally {
       await session.close();

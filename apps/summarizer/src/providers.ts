@@ -211,7 +211,7 @@ export async function openProvider(
     throttle,
     emulator,
     batchQueue: undefined,
-    minuteSeconds: 60,
+    minuteSeconds,
     price,
     close: async () => {
       await throttle.close();
@@ -236,7 +236,7 @@ function endpointOf(baseUrl: string | undefined, emulator: Emulator | undefined,
 }
 
 interface SessionParts extends Omit<ProviderSession, "limits"> {
-  /** Real seconds per minute of the limits the throttle reports (60: the throttle works in real time). */
+  /** Real seconds in one provider minute: 60, or 60 / k under the emulator's time scale k. */
   readonly minuteSeconds: number;
 }
 
@@ -248,7 +248,12 @@ function session(parts: SessionParts): ProviderSession {
       const throttle = parts.throttle;
       if (throttle === undefined) return { concurrency: Number.POSITIVE_INFINITY, minuteSeconds };
       const stats = throttle.stats();
-      const perMinute = (name: string) => stats.buckets[name]?.perMinute;
+      // The throttle counts per real minute; the bound (and its burst of one provider minute's worth)
+      // wants the limits per provider minute, which the emulator's time scale shortens.
+      const perMinute = (name: string) => {
+        const real = stats.buckets[name]?.perMinute;
+        return real === undefined ? undefined : (real * minuteSeconds) / 60;
+      };
       return {
         concurrency: stats.configuredConcurrency,
         requestsPerMinute: perMinute("requests"),

@@ -7,7 +7,7 @@ import { type RawFlags, resolveOptions } from "./options.js";
 import type { IndexFile } from "./outputs.js";
 import { EXIT, type RunReport } from "./report.js";
 import { type RunIo, runSummarizer } from "./run.js";
-import { prose, tempDir, writeFiles } from "./test-support.js";
+import { emulatorForTest, prose, tempDir, writeFiles } from "./test-support.js";
 
 interface Captured {
   stdout: string;
@@ -233,4 +233,58 @@ describe("runSummarizer --batch", () => {
       (report?.costUsd ?? 0) / ((report?.tokens.input ?? 1) + 5 * (report?.tokens.output ?? 0));
     expect(perToken(batch.report) / perToken(direct.report)).toBeCloseTo(0.5, 1);
   });
+
+  it("removes the saved batch states once every request is collected: after a clean run and after a resumed one", {
+    timeout: 120_000,
+  }, async () => {
+    const emu = await emulatorForTest({ batchProcessingMs: 1_500 });
+    const cwd = tempDir();
+    const long = Array.from({ length: 40 }, (_, i) => prose(`long${i}`, 5)).join("\n\n");
+    await writeFiles(cwd, {
+      "docs/a.txt": prose("a", 8),
+      "docs/b.txt": prose("b", 8),
+      "docs/long.txt": long,
+    });
+    const env = { ANTHROPIC_API_KEY: "sk-test-key" };
+    const options = (out: string, resume = false) =>
+      resolveOptions(
+        ["docs"],
+        {
+          out,
+          provider: "anthropic",
+          baseUrl: emu.url,
+          batch: true,
+          maxTokens: "200",
+          chunkTokens: "1000",
+          resume,
+          progress: false,
+        },
+        { cwd, env },
+      );
+    const states = (out: string) => fs.readdir(path.join(cwd, out, ".sluice", "batches")).catch(() => []);
+
+    const clean = await runSummarizer(options("clean"), io(cwd));
+    expect(clean.exitCode).toBe(EXIT.ok);
+    expect(await states("clean")).toEqual([]);
+
+    // Interrupted while the first batch is processing: its state stays for --resume, which collects
+    // it instead of paying again, and then removes it.
+    const controller = new AbortController();
+    const interrupted = runSummarizer(options("resumed"), io(cwd, { signal: controller.signal }));
+    for (let i = 0; i < 250 && (await states("resumed")).length === 0; i++) await delay(20);
+    const createdBefore = emu.stats().batches.created;
+    controller.abort();
+    expect((await interrupted).exitCode).toBe(EXIT.interrupted);
+    expect((await states("resumed")).length).toBeGreaterThan(0);
+    const resumed = await runSummarizer(options("resumed", true), io(cwd));
+    expect(resumed.exitCode).toBe(EXIT.ok);
+    expect(resumed.index?.totals.ok).toBe(3);
+    expect(await states("resumed")).toEqual([]);
+    // The resumed run collected the first batch: only the later (combine) round was created anew.
+    expect(emu.stats().batches.created - createdBefore).toBeLessThanOrEqual(1);
+  });
 });
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

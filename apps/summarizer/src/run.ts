@@ -14,6 +14,7 @@ import { displayPath, type PreparedRun, prepareRun } from "./prepare.js";
 import { endpointFor } from "./providers.js";
 import { buildReport, formatReport, type RunReport, shellQuote } from "./report.js";
 import { RunStats } from "./stats.js";
+import type { StatusLine } from "./status-line.js";
 
 /** Where a run writes, what it listens to, and how it was invoked. */
 export interface RunIo {
@@ -23,6 +24,8 @@ export interface RunIo {
   readonly stderr: NodeJS.WritableStream;
   /** Draw the live bar (true) or print plain progress lines (false). */
   readonly isTTY: boolean;
+  /** The terminal's live line, when the caller prints messages above it too (the command line does). */
+  readonly statusLine?: StatusLine;
   readonly cwd: string;
   /** How the program was started, e.g. ["summarize", "docs/", "--out", "s"]; for the resume hint. */
   readonly command: readonly string[];

@@ -6,6 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ChatModel, ChatRequest, ChatResponse, ChatStreamEvent } from "@sluice/llm";
 import { type Emulator, type EmulatorOptions, startEmulator } from "@sluice/llm-emulator";
+import xterm from "@xterm/headless";
 import { onTestFinished } from "vitest";
 import type { IndexFile } from "./outputs.js";
 
@@ -204,4 +205,96 @@ export async function closedPort(): Promise<number> {
   const { port } = server.address() as net.AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+// ---------------------------------------------------------------------------------------------
+// A real terminal: util-linux `script` gives the CLI a pseudo-terminal of a set width; the bytes it
+// wrote are replayed into a headless xterm.js, so a test reads the screen a user would see.
+
+export interface TerminalRun {
+  readonly code: number | null;
+  /** Everything the CLI wrote to the terminal (stdout and stderr), control sequences included. */
+  readonly raw: string;
+  /** Whether the run was killed for overrunning `timeoutMs`. */
+  readonly timedOut: boolean;
+}
+
+export interface TerminalOptions {
+  readonly cols: number;
+  readonly env?: Record<string, string>;
+  /** The whole run is killed (script, the shell and the CLI) after this long. Default 120 s. */
+  readonly timeoutMs?: number;
+  /** Called with each chunk of output; `type` writes to the terminal as keystrokes (e.g. "\x03", Ctrl-C). */
+  readonly onOutput?: (raw: string, type: (keys: string) => void) => void;
+}
+
+/**
+ * Runs `summarize args…` on a pseudo-terminal `cols` wide (24 rows), through `script -qfec`. The
+ * child gets its own process group, and the whole group is killed with SIGKILL on the timeout or
+ * when the test ends, so no test can hang on it.
+ */
+export function runInTerminal(
+  args: readonly string[],
+  cwd: string,
+  options: TerminalOptions,
+): Promise<TerminalRun> {
+  const command = [process.execPath, CLI_PATH, ...args].map((word) => `'${word.replace(/'/g, `'\\''`)}'`);
+  const child = spawn(
+    "script",
+    ["-qfec", `stty cols ${options.cols} rows 24; exec ${command.join(" ")}`, "/dev/null"],
+    {
+      cwd,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "/tmp",
+        TERM: "xterm-256color",
+        ...options.env,
+      },
+      stdio: ["pipe", "pipe", "pipe"],
+      detached: true,
+    },
+  );
+  const killGroup = () => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  };
+  onTestFinished(killGroup);
+  let raw = "";
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killGroup();
+  }, options.timeoutMs ?? 120_000);
+  const type = (keys: string) => child.stdin?.write(keys);
+  child.stdout?.on("data", (chunk) => {
+    raw += String(chunk);
+    options.onOutput?.(raw, type);
+  });
+  return new Promise((resolve) => {
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, raw, timedOut });
+    });
+  });
+}
+
+/** The lines a `cols`-wide terminal shows after `raw` was written to it (rows it wrapped joined), scrollback included. */
+export async function screenOf(raw: string, cols: number): Promise<string[]> {
+  const terminal = new xterm.Terminal({ cols, rows: 24, scrollback: 10_000, allowProposedApi: true });
+  await new Promise<void>((resolve) => terminal.write(raw, resolve));
+  const buffer = terminal.buffer.active;
+  const lines: string[] = [];
+  for (let row = 0; row < buffer.length; row++) {
+    const line = buffer.getLine(row);
+    const text = line?.translateToString(true) ?? "";
+    // A row the terminal wrapped onto continues the line above.
+    if (line?.isWrapped === true && lines.length > 0) lines[lines.length - 1] += text;
+    else lines.push(text);
+  }
+  terminal.dispose();
+  while (lines.length > 0 && lines.at(-1) === "") lines.pop();
+  return lines;
 }

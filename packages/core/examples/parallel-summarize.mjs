@@ -1,5 +1,6 @@
-// `pnpm demo` until apps/summarizer lands: the spec page's TextSummarizer over a few texts, with an
-// offline summarize function (first sentence of each text) standing in for a model call.
+// The spec page's TextSummarizer in a few lines: one ParallelBatchNode over a few texts, with an offline
+// summarize function (first sentence of each text) standing in for a model call. The full tool built
+// the same way is apps/summarizer (`pnpm demo`, or `npx @sluice/summarizer --demo`).
 import { Flow, ParallelBatchNode } from "@sluice/core";
 
 const texts = [

@@ -37,6 +37,14 @@ export {
   type RateLimitWindow,
 } from "./headers.js";
 export type { ThrottleTaskContext } from "./job.js";
+export {
+  type MakespanBound,
+  type MakespanLimits,
+  type MakespanTerm,
+  type MakespanWorkload,
+  type MinuteAmounts,
+  makespanLowerBound,
+} from "./makespan.js";
 export { defaultBurst, type RateLimit, type ThrottleOptions } from "./options.js";
 export {
   backoffMs,

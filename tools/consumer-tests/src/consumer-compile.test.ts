@@ -39,9 +39,12 @@ afterAll(() => {
 
 describe("the tarballs", () => {
   it("hold the build, README, LICENSE and manifest and nothing else", () => {
+    // The summarizer's --demo reads the public-domain texts it ships beside dist/.
+    const data: Record<string, RegExp> = { "@sluice/summarizer": /^texts\/[\w.-]+\.(txt|md)$/ };
     const stray = packed.flatMap((pkg) =>
       pkg.files
         .filter((file) => !/^(dist\/.+|README\.md|LICENSE|package\.json)$/.test(file))
+        .filter((file) => !data[pkg.name]?.test(file))
         .map((file) => `${pkg.name}: ${file}`),
     );
     expect(stray).toEqual([]);
@@ -123,6 +126,33 @@ describe("Node loads every entry", () => {
     }
   });
 });
+
+describe("the summarize command, installed from its tarball", () => {
+  // npm must not reach the registry: the bin is found in the consumer's node_modules/.bin.
+  const npx = (args: string[], cwd: string) =>
+    run("npx", ["--no-install", ...args], {
+      cwd,
+      env: { npm_config_offline: "true", npm_config_update_notifier: "false" },
+    });
+
+  it("runs as `npx summarize --help` and `--version`", async () => {
+    const help = await npx(["summarize", "--help"], nodeRoot);
+    expect(help).toMatch(/^Usage: summarize \[options\] \[inputs\.\.\.\]/m);
+    expect(help).toContain("--provider <name>");
+    const version = readManifestOf("@sluice/summarizer").version;
+    expect((await npx(["summarize", "--version"], nodeRoot)).trim()).toBe(version);
+  });
+
+  it("summarizes its bundled texts offline with --demo", async () => {
+    const out = join(scratch, "demo-out");
+    const output = await npx(["summarize", "--demo", "--out", out, "--no-progress"], nodeRoot);
+    expect(output).toMatch(/^Done: 12 of 12 inputs summarized into /m);
+  });
+});
+
+function readManifestOf(name: string) {
+  return packed.find((pkg) => pkg.name === name)!.manifest;
+}
 
 interface CompileCase {
   name: string;

@@ -2,6 +2,7 @@
 // under node_modules exactly as npm would lay it out, and the third-party dependencies it declares
 // linked from the workspace (they are not ours to test, and the registry is not needed for them).
 import {
+  chmodSync,
   cpSync,
   existsSync,
   mkdirSync,
@@ -67,6 +68,15 @@ export async function consumerRoot(
     const target = join(root, "node_modules", pkg.name);
     mkdirSync(target, { recursive: true });
     await run("tar", ["-xzf", pkg.tarball, "-C", target, "--strip-components=1"], { cwd: root });
+  }
+  // Command-line entries linked into node_modules/.bin, as npm does, so `npx <bin>` finds them.
+  for (const pkg of packages) {
+    for (const [name, target] of Object.entries((pkg.manifest.bin as Record<string, string>) ?? {})) {
+      const link = join(root, "node_modules", ".bin", name);
+      mkdirSync(dirname(link), { recursive: true });
+      symlinkSync(join("..", pkg.name, target), link);
+      chmodSync(join(root, "node_modules", pkg.name, target), 0o755);
+    }
   }
   const links = new Map<string, string>();
   // Peers a consumer installs beside the package (the AI SDK's provider spec, OTel's API) are copied,

@@ -101,7 +101,7 @@ export function truthTable(summary: AppSummary, runs: readonly AppRun[]): Table 
     notes: [
       reported?.percentOfBound === undefined
         ? "The CLI reported no bound."
-        : `The CLI's own bound (bucket capacity 0, the planning number): ${seconds(reported.lowerBoundMs ?? Number.NaN)}, and it put its wall time at ${fixed(reported.percentOfBound, 0)}% of it.`,
+        : `The CLI's own bound (the same formula from its own counts, a minute's burst at the start): ${seconds(reported.lowerBoundMs ?? Number.NaN)}, and it put its wall time at ${fixed(reported.percentOfBound, 0)}% of it.`,
     ],
   };
 }
