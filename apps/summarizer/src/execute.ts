@@ -28,22 +28,8 @@ import { RunStats } from "./stats.js";
 import type { StatusLine } from "./status-line.js";
 import { traceEvents, withTracing } from "./tracing.js";
 
-<<<<<<< HEAD
 /** What `executeRun` needs from the caller besides the plan: the run's io but its stdout (the report's). */
 export type ExecuteIo = Omit<RunIo, "stdout">;
-=======
-/** What `executeRun` needs from the caller besides the plan. */
-export interface ExecuteIo {
-  readonly stderr: NodeJS.WritableStream;
-  readonly isTTY: boolean;
-  readonly statusLine?: StatusLine;
-  readonly cwd: string;
-  readonly command: readonly string[];
-  readonly signal?: AbortSignal;
-  readonly retry?: CallRetryOptions;
-  readonly progressIntervalMs?: number;
-}
->>>>>>> summarizer
 
 /** How the work went, for the report. */
 export interface ExecutedRun {
