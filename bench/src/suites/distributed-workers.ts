@@ -1,0 +1,180 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BullmqRunner } from "@sluice/bullmq";
+import { type RedisServer, startRedisServer, waitUntil } from "@sluice/bullmq/testing";
+import { compiledPath, ensureCompiled } from "../harness/compile.js";
+import { seconds, times } from "../harness/format.js";
+import { track } from "../harness/processes.js";
+import { BusyItems, type Item, SlowItems } from "./distributed-workers/nodes.js";
+
+export interface DistributedWorkersOptions {
+  /** Items of the kill -9 run (default 60, 300 ms each, on 4 workers). */
+  readonly killItems?: number;
+  readonly killItemMs?: number;
+  /** CPU-heavy items (default 200 of 20 ms), run on 1 and on 2 worker processes. */
+  readonly cpuItems?: number;
+  readonly cpuItemMs?: number;
+}
+
+export interface DistributedWorkersRow {
+  readonly measure: string;
+  readonly value: number;
+  readonly detail: string;
+}
+
+export interface DistributedWorkersResult {
+  readonly rows: DistributedWorkersRow[];
+  readonly markdown: string;
+}
+
+/**
+ * Two measures of @sluice/bullmq on real worker processes and a private redis-server:
+ * (a) one of 4 workers is killed with SIGKILL mid-run, and every item must still end exactly once;
+ * (b) CPU-heavy items on 2 worker processes against 1 (target: ≤ 0.6× the time on 2 cores).
+ */
+export async function distributedWorkers(options: DistributedWorkersOptions = {}): Promise<DistributedWorkersResult> {
+  await ensureCompiled();
+  const server = await startRedisServer();
+  const dir = mkdtempSync(join(tmpdir(), "sluice-bench-distributed-"));
+  try {
+    const kill = await killOneOfFour(server, dir, options.killItems ?? 60, options.killItemMs ?? 300);
+    const oneWorker = await cpuRun(server, 1, options.cpuItems ?? 200, options.cpuItemMs ?? 20);
+    const twoWorkers = await cpuRun(server, 2, options.cpuItems ?? 200, options.cpuItemMs ?? 20);
+    const ratio = twoWorkers / oneWorker;
+    const rows: DistributedWorkersRow[] = [
+      { measure: "kill -9: items", value: kill.items, detail: "one of 4 workers killed mid-run" },
+      { measure: "kill -9: results returned", value: kill.returned, detail: "in input order" },
+      { measure: "kill -9: items ended exactly once", value: kill.endedOnce, detail: "effects counted in every process" },
+      { measure: "kill -9: finished items redone", value: kill.redoneFinished, detail: "target 0" },
+      { measure: "kill -9: interrupted items redone elsewhere", value: kill.interruptedRedone, detail: "started twice, ended once" },
+      { measure: "CPU: 1 worker, time", value: oneWorker, detail: `${options.cpuItems ?? 200} items × ${options.cpuItemMs ?? 20} ms` },
+      { measure: "CPU: 2 workers, time", value: twoWorkers, detail: "" },
+      { measure: "CPU: 2 workers / 1 worker", value: ratio, detail: "target ≤ 0.6 on 2 cores" },
+    ];
+    const markdown = [
+      "## Distributed workers (@sluice/bullmq)",
+      "",
+      "| measure | value | detail |",
+      "|---|---:|---|",
+      ...rows.map((r) => `| ${r.measure} | ${formatValue(r)} | ${r.detail} |`),
+      "",
+    ].join("\n");
+    return { rows, markdown };
+  } finally {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function formatValue(row: DistributedWorkersRow): string {
+  if (row.measure.endsWith(", time")) return seconds(row.value);
+  if (row.measure.includes("/")) return times(row.value);
+  return String(row.value);
+}
+
+async function killOneOfFour(server: RedisServer, dir: string, count: number, ms: number) {
+  const queue = "bench-kill";
+  const log = join(dir, "kill.log");
+  const workers = await Promise.all([0, 1, 2, 3].map(() => spawnWorker(server.url, queue, 2, log)));
+  const runner = await BullmqRunner.connect({ connection: server.url, queue, pollIntervalMs: 500 });
+  try {
+    const items: Item[] = Array.from({ length: count }, (_, n) => ({ n, ms }));
+    const shared: { items: Item[]; results?: number[] } = { items };
+    const run = new (runner.distribute(SlowItems))().run(shared);
+    const victim = workers[0] as ChildProcess;
+    await waitUntil(
+      () => {
+        const mine = effects(log).filter((e) => e.pid === victim.pid);
+        const ended = new Set(mine.filter((e) => e.event === "end").map((e) => e.item));
+        return ended.size >= 1 && mine.some((e) => e.event === "start" && !ended.has(e.item));
+      },
+      60_000,
+      "the victim worker is mid-item",
+    );
+    victim.kill("SIGKILL");
+    await run;
+    const all = effects(log);
+    const ends = tally(all.filter((e) => e.event === "end").map((e) => e.item));
+    const starts = tally(all.filter((e) => e.event === "start").map((e) => e.item));
+    return {
+      items: count,
+      returned: shared.results?.filter((value, index) => value === index).length ?? 0,
+      endedOnce: [...ends.values()].filter((c) => c === 1).length,
+      redoneFinished: [...ends.values()].filter((c) => c > 1).length,
+      interruptedRedone: [...starts.entries()].filter(([item, c]) => c > 1 && ends.get(item) === 1).length,
+    };
+  } finally {
+    await runner.close();
+    await Promise.all(workers.map(stop));
+  }
+}
+
+async function cpuRun(server: RedisServer, processes: number, count: number, ms: number): Promise<number> {
+  const queue = `bench-cpu-${processes}`;
+  const workers = await Promise.all(Array.from({ length: processes }, () => spawnWorker(server.url, queue, 1)));
+  const runner = await BullmqRunner.connect({ connection: server.url, queue });
+  try {
+    const items: Item[] = Array.from({ length: count }, (_, n) => ({ n, ms }));
+    const startedAt = performance.now();
+    await new (runner.distribute(BusyItems))().run({ items });
+    return performance.now() - startedAt;
+  } finally {
+    await runner.close();
+    await Promise.all(workers.map(stop));
+  }
+}
+
+async function spawnWorker(url: string, queue: string, concurrency: number, log?: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [compiledPath("suites/distributed-workers/worker"), url, queue, String(concurrency)], {
+    env: { ...process.env, ...(log ? { EFFECT_LOG: log } : {}) },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  track(child);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("a bench worker did not start within 30 s")), 30_000);
+    child.stdout?.on("data", (data: Buffer) => {
+      if (data.toString().includes("ready")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`a bench worker exited with ${code} before it was ready`));
+    });
+  });
+  return child;
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function effects(log: string): { event: string; item: number; pid: number }[] {
+  let text = "";
+  try {
+    text = readFileSync(log, "utf8");
+  } catch {
+    return [];
+  }
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const [event = "", item = "0", pid = "0"] = line.split(" ");
+      return { event, item: Number(item), pid: Number(pid) };
+    });
+}
+
+function tally(values: number[]): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+  return counts;
+}
