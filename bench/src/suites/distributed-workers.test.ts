@@ -8,7 +8,7 @@ describe.runIf(redisAvailable())("distributed-workers bench (smoke, tiny sizes)"
     const value = (measure: string) => rows.find((r) => r.measure === measure)?.value;
     expect(value("kill -9: items")).toBe(16);
     expect(value("kill -9: results returned")).toBe(16);
-    expect(value("kill -9: items ended exactly once")).toBe(16);
+    expect(value("kill -9: items ended exactly once by the worker whose result was kept")).toBe(16);
     expect(value("kill -9: finished items redone")).toBe(0);
     expect(value("CPU: 2 workers / 1 worker")).toBeGreaterThan(0);
     expect(markdown).toContain("## Distributed workers");
