@@ -4,7 +4,12 @@ import { distributedWorkers } from "./distributed-workers.js";
 
 describe.runIf(redisAvailable())("distributed-workers bench (smoke, tiny sizes)", () => {
   it("kills one of 4 workers and still ends every item exactly once; times CPU items on 1 and 2 workers", async () => {
-    const { rows, markdown } = await distributedWorkers({ killItems: 16, killItemMs: 300, cpuItems: 10, cpuItemMs: 5 });
+    const { rows, markdown } = await distributedWorkers({
+      killItems: 16,
+      killItemMs: 300,
+      cpuItems: 10,
+      cpuItemMs: 5,
+    });
     const value = (measure: string) => rows.find((r) => r.measure === measure)?.value;
     expect(value("kill -9: items")).toBe(16);
     expect(value("kill -9: results returned")).toBe(16);

@@ -34,7 +34,9 @@ export interface DistributedWorkersResult {
  * (a) one of 4 workers is killed with SIGKILL mid-run, and every item must still end exactly once;
  * (b) CPU-heavy items on 2 worker processes against 1 (target: ≤ 0.6× the time on 2 cores).
  */
-export async function distributedWorkers(options: DistributedWorkersOptions = {}): Promise<DistributedWorkersResult> {
+export async function distributedWorkers(
+  options: DistributedWorkersOptions = {},
+): Promise<DistributedWorkersResult> {
   await ensureCompiled();
   const server = await startRedisServer();
   const dir = mkdtempSync(join(tmpdir(), "sluice-bench-distributed-"));
@@ -46,10 +48,22 @@ export async function distributedWorkers(options: DistributedWorkersOptions = {}
     const rows: DistributedWorkersRow[] = [
       { measure: "kill -9: items", value: kill.items, detail: "one of 4 workers killed mid-run" },
       { measure: "kill -9: results returned", value: kill.returned, detail: "in input order" },
-      { measure: "kill -9: items ended exactly once by the worker whose result was kept", value: kill.endedOnce, detail: "effects counted in every process" },
+      {
+        measure: "kill -9: items ended exactly once by the worker whose result was kept",
+        value: kill.endedOnce,
+        detail: "effects counted in every process",
+      },
       { measure: "kill -9: finished items redone", value: kill.redoneFinished, detail: "target 0" },
-      { measure: "kill -9: interrupted items redone elsewhere", value: kill.interruptedRedone, detail: "the victim's in-flight items, run again on a survivor" },
-      { measure: "CPU: 1 worker, time", value: oneWorker, detail: `${options.cpuItems ?? 200} items × ${options.cpuItemMs ?? 20} ms` },
+      {
+        measure: "kill -9: interrupted items redone elsewhere",
+        value: kill.interruptedRedone,
+        detail: "the victim's in-flight items, run again on a survivor",
+      },
+      {
+        measure: "CPU: 1 worker, time",
+        value: oneWorker,
+        detail: `${options.cpuItems ?? 200} items × ${options.cpuItemMs ?? 20} ms`,
+      },
       { measure: "CPU: 2 workers, time", value: twoWorkers, detail: "" },
       { measure: "CPU: 2 workers / 1 worker", value: ratio, detail: "target ≤ 0.6 on 2 cores" },
     ];
@@ -105,8 +119,11 @@ async function killOneOfFour(server: RedisServer, dir: string, count: number, ms
       items: count,
       returned: results.filter((r, index) => r?.n === index).length,
       endedOnce: results.filter((r) => endsOf(r.n).filter((e) => e.pid === r.pid).length === 1).length,
-      redoneFinished: results.filter((r) => endsOf(r.n).some((e) => e.pid !== r.pid && e.pid !== victim.pid)).length,
-      interruptedRedone: results.filter((r) => all.filter((e) => e.event === "start" && e.item === r.n).length > 1).length,
+      redoneFinished: results.filter((r) => endsOf(r.n).some((e) => e.pid !== r.pid && e.pid !== victim.pid))
+        .length,
+      interruptedRedone: results.filter(
+        (r) => all.filter((e) => e.event === "start" && e.item === r.n).length > 1,
+      ).length,
     };
   } finally {
     await runner.close();
@@ -116,7 +133,9 @@ async function killOneOfFour(server: RedisServer, dir: string, count: number, ms
 
 async function cpuRun(server: RedisServer, processes: number, count: number, ms: number): Promise<number> {
   const queue = `bench-cpu-${processes}`;
-  const workers = await Promise.all(Array.from({ length: processes }, () => spawnWorker(server.url, queue, 1)));
+  const workers = await Promise.all(
+    Array.from({ length: processes }, () => spawnWorker(server.url, queue, 1)),
+  );
   const runner = await BullmqRunner.connect({ connection: server.url, queue });
   try {
     const items: Item[] = Array.from({ length: count }, (_, n) => ({ n, ms }));
@@ -129,11 +148,20 @@ async function cpuRun(server: RedisServer, processes: number, count: number, ms:
   }
 }
 
-async function spawnWorker(url: string, queue: string, concurrency: number, log?: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [compiledPath("suites/distributed-workers/worker"), url, queue, String(concurrency)], {
-    env: { ...process.env, ...(log ? { EFFECT_LOG: log } : {}) },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+async function spawnWorker(
+  url: string,
+  queue: string,
+  concurrency: number,
+  log?: string,
+): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    [compiledPath("suites/distributed-workers/worker"), url, queue, String(concurrency)],
+    {
+      env: { ...process.env, ...(log ? { EFFECT_LOG: log } : {}) },
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   track(child);
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("a bench worker did not start within 30 s")), 30_000);
@@ -175,4 +203,3 @@ function effects(log: string): { event: string; item: number; pid: number }[] {
       return { event, item: Number(item), pid: Number(pid) };
     });
 }
-

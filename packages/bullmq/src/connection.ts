@@ -18,7 +18,9 @@ export async function connectRedis(connection: RedisConnection, timeoutMs = 5_00
   const url = describeConnection(connection);
   const options: RedisOptions = { maxRetriesPerRequest: null, lazyConnect: true };
   const redis =
-    typeof connection === "string" ? new Redis(connection, options) : new Redis({ ...connection, ...options });
+    typeof connection === "string"
+      ? new Redis(connection, options)
+      : new Redis({ ...connection, ...options });
   // Errors while reconnecting are expected during an outage; the commands wait for the reconnect.
   redis.on("error", () => {});
   let timer: NodeJS.Timeout | undefined;

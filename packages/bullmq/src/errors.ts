@@ -73,7 +73,10 @@ export class RemoteExecError extends SluiceError {
   readonly retryable: boolean | undefined;
 
   constructor(nodeName: string, item: number, remote: RemoteErrorInfo) {
-    super("remote_exec_failed", `${nodeName} item ${item} failed on a worker: ${remote.name}: ${remote.message}`);
+    super(
+      "remote_exec_failed",
+      `${nodeName} item ${item} failed on a worker: ${remote.name}: ${remote.message}`,
+    );
     this.item = item;
     this.remote = remote;
     this.remoteCode = remote.code;

@@ -33,7 +33,9 @@ describe.runIf(hasRedis)("worker processes", () => {
     const queue = `p${++counter}`;
     const log = join(dir, `${queue}.log`);
     for (let i = 0; i < count; i++) {
-      workers.push(await spawnWorker(server.url, queue, { concurrency: 2, env: { EFFECT_LOG: log, ...env } }));
+      workers.push(
+        await spawnWorker(server.url, queue, { concurrency: 2, env: { EFFECT_LOG: log, ...env } }),
+      );
     }
     return { queue, log };
   }
@@ -71,7 +73,10 @@ describe.runIf(hasRedis)("worker processes", () => {
         expect(endsOf.filter((e) => e.pid === victim.pid).length).toBeLessThanOrEqual(1);
       }
       // The item the victim was running started twice: once there, once on the survivor.
-      const starts = countBy(effects.filter((e) => e.event === "start"), (e) => e.key);
+      const starts = countBy(
+        effects.filter((e) => e.event === "start"),
+        (e) => e.key,
+      );
       expect([...starts.values()].some((c) => c === 2)).toBe(true);
     } finally {
       await runner.close();
@@ -86,12 +91,20 @@ describe.runIf(hasRedis)("worker processes", () => {
       const items = Array.from({ length: 12 }, (_, n) => ({ n, ms: 60_000 }));
       const controller = new AbortController();
       const run = new (runner.distribute(Square))().run({ items }, { signal: controller.signal });
-      await waitUntil(() => readEffects(log).filter((e) => e.event === "start").length >= 4, 30_000, "four items start");
+      await waitUntil(
+        () => readEffects(log).filter((e) => e.event === "start").length >= 4,
+        30_000,
+        "four items start",
+      );
       const startedAt = Date.now();
       controller.abort(new Error("stop now"));
       await expect(run).rejects.toThrow("stop now");
       expect(Date.now() - startedAt).toBeLessThan(10_000);
-      await waitUntil(async () => (await inspect.count()) === 0 && (await inspect.getActiveCount()) === 0, 20_000, "the queue empties");
+      await waitUntil(
+        async () => (await inspect.count()) === 0 && (await inspect.getActiveCount()) === 0,
+        20_000,
+        "the queue empties",
+      );
       expect(readEffects(log).filter((e) => e.event === "end")).toEqual([]);
       expect(readEffects(log).filter((e) => e.event === "start").length).toBe(4);
     } finally {
@@ -108,13 +121,20 @@ describe.runIf(hasRedis)("worker processes", () => {
       const items = Array.from({ length: 12 }, (_, n) => ({ n, ms: 300 }));
       const shared: { items: unknown[]; results?: { square: number }[] } = { items };
       const run = new (runner.distribute(Square))().run(shared);
-      await waitUntil(() => readEffects(log).filter((e) => e.event === "end").length >= 3, 30_000, "three items end");
+      await waitUntil(
+        () => readEffects(log).filter((e) => e.event === "end").length >= 3,
+        30_000,
+        "three items end",
+      );
       await server.stop({ keepData: true });
       await new Promise((resolve) => setTimeout(resolve, 2_000));
       await server.start();
       await run;
       expect(shared.results?.map((r) => r.square)).toEqual(items.map(({ n }) => n * n));
-      const ends = countBy(readEffects(log).filter((e) => e.event === "end"), (e) => e.key);
+      const ends = countBy(
+        readEffects(log).filter((e) => e.event === "end"),
+        (e) => e.key,
+      );
       expect(ends.size).toBe(12);
       expect([...ends.values()].every((c) => c === 1)).toBe(true);
     } finally {

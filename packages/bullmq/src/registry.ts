@@ -1,5 +1,4 @@
-import { type BaseNode, isNode } from "@sluice/core";
-import { InvalidArgumentError } from "@sluice/core";
+import { type BaseNode, InvalidArgumentError, isNode } from "@sluice/core";
 import { UnknownNodeError } from "./errors.js";
 
 /** A node or flow class built with no arguments, or a function that builds one (to pass options). */

@@ -14,7 +14,9 @@ export interface BatchSpec {
 }
 
 /** An entry's end on the producer's side: the value parsed, or the error rebuilt. */
-export type Settlement = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: Error };
+export type Settlement =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly error: Error };
 
 export interface BatchProgress {
   readonly done: number;
@@ -173,7 +175,10 @@ export async function runRemoteBatch(
       const lost = gone.filter((index) => inFlight.has(index));
       for (const index of lost) {
         if ((submissions.get(index) ?? 0) > env.maxResubmits) {
-          settle(index, { ok: false, error: new WorkerLostError(spec.nodeName, index, submissions.get(index) ?? 0) });
+          settle(index, {
+            ok: false,
+            error: new WorkerLostError(spec.nodeName, index, submissions.get(index) ?? 0),
+          });
         } else {
           inFlight.delete(index);
           started.delete(index);
@@ -229,6 +234,9 @@ async function cancelBatch(env: BatchEnvironment, spec: BatchSpec, indices: numb
     await redis.publish(keys.cancel, JSON.stringify({ run, batch }));
   })();
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, env.cancelTimeoutMs)))]);
+  await Promise.race([
+    work,
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, env.cancelTimeoutMs))),
+  ]);
   clearTimeout(timer);
 }

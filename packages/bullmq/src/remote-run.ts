@@ -1,5 +1,11 @@
-import { type BaseNode, Flow, ParallelBatchFlow, ParallelBatchNode, type Settled } from "@sluice/core";
-import { InvalidArgumentError } from "@sluice/core";
+import {
+  type BaseNode,
+  Flow,
+  InvalidArgumentError,
+  ParallelBatchFlow,
+  ParallelBatchNode,
+  type Settled,
+} from "@sluice/core";
 import type { FlowResult, ItemJob } from "./wire.js";
 
 /**
@@ -7,7 +13,11 @@ import type { FlowResult, ItemJob } from "./wire.js";
  * `this.signal` behave exactly as in one process: a node runs as a batch of this one item, a flow
  * runs its sub-flow once with the entry's params.
  */
-export async function runRemote(node: BaseNode<any, any>, job: ItemJob, signal: AbortSignal): Promise<unknown> {
+export async function runRemote(
+  node: BaseNode<any, any>,
+  job: ItemJob,
+  signal: AbortSignal,
+): Promise<unknown> {
   const payload = JSON.parse(job.payload);
   const context = JSON.parse(job.context);
   if (job.kind === "flow") {

@@ -13,8 +13,8 @@ import { connectRedis, type RedisConnection } from "./connection.js";
 import { DEFAULT_MAX_PAYLOAD_BYTES, toWireJson } from "./json.js";
 import { RunLease } from "./lease.js";
 import { type BatchEnvironment, type BatchSpec, runRemoteBatch, type Settlement } from "./remote-batch.js";
-import { DEFAULT_RESULT_TTL_SECONDS } from "./worker.js";
 import { type FlowResult, type ItemEvent, type ItemJob, Keys, safeName } from "./wire.js";
+import { DEFAULT_RESULT_TTL_SECONDS } from "./worker.js";
 
 export interface RunnerOptions {
   /** A Redis URL (`redis://host:6379`) or ioredis options. */
@@ -120,7 +120,9 @@ export class BullmqRunner {
       );
     }
     if (typeof options.queue !== "string" || !/^[A-Za-z0-9_-]+$/.test(options.queue)) {
-      throw new InvalidArgumentError(`queue must be a name of letters, digits, "_" or "-" (got ${String(options.queue)}).`);
+      throw new InvalidArgumentError(
+        `queue must be a name of letters, digits, "_" or "-" (got ${String(options.queue)}).`,
+      );
     }
     const redis = await connectRedis(options.connection, options.connectTimeoutMs);
     const keys = new Keys(options.queue);
@@ -162,7 +164,10 @@ export class BullmqRunner {
         }
       }
       Distributed = DistributedFlow;
-    } else if (NodeClass.prototype instanceof ParallelBatchNode || NodeClass === (ParallelBatchNode as unknown)) {
+    } else if (
+      NodeClass.prototype instanceof ParallelBatchNode ||
+      NodeClass === (ParallelBatchNode as unknown)
+    ) {
       abstract class DistributedNode extends base {
         _exec(items: unknown, context?: RunContextLike) {
           return runner.runItems(this as never, name, items, context);
@@ -187,8 +192,16 @@ export class BullmqRunner {
   ): Promise<unknown[]> {
     const nodeName = node.getName();
     const entries = await collectEntries(items, nodeName);
-    const payloads = entries.map((item, i) => toWireJson(item, `${nodeName} item ${i}`, this.maxPayloadBytes));
-    const spec = this.spec(node, name, "node", payloads, toWireJson(node._params, `${nodeName}'s params`, this.maxPayloadBytes));
+    const payloads = entries.map((item, i) =>
+      toWireJson(item, `${nodeName} item ${i}`, this.maxPayloadBytes),
+    );
+    const spec = this.spec(
+      node,
+      name,
+      "node",
+      payloads,
+      toWireJson(node._params, `${nodeName}'s params`, this.maxPayloadBytes),
+    );
     const settlements = await this.send(spec, context);
     return toResults(settlements, node._failFast, (value) => value);
   }
@@ -205,12 +218,24 @@ export class BullmqRunner {
     const entries = await collectEntries(prepRes, flowName);
     const payloads = entries.map((entry, i) => {
       if (typeof entry !== "object" || entry === null) {
-        throw new InvalidArgumentError(`${flowName}.prep must return param objects, one per run (entry ${i} is ${String(entry)}).`);
+        throw new InvalidArgumentError(
+          `${flowName}.prep must return param objects, one per run (entry ${i} is ${String(entry)}).`,
+        );
       }
-      return toWireJson({ ...flow._params, ...entry }, `${flowName} entry ${i}'s params`, this.maxPayloadBytes);
+      return toWireJson(
+        { ...flow._params, ...entry },
+        `${flowName} entry ${i}'s params`,
+        this.maxPayloadBytes,
+      );
     });
     const start = options.remoteShared ? options.remoteShared(shared) : {};
-    const spec = this.spec(flow, name, "flow", payloads, toWireJson(start, `${flowName}'s remoteShared`, this.maxPayloadBytes));
+    const spec = this.spec(
+      flow,
+      name,
+      "flow",
+      payloads,
+      toWireJson(start, `${flowName}'s remoteShared`, this.maxPayloadBytes),
+    );
     const settlements = await this.send(spec, context);
     // Stores merge in input order, whatever order the workers finished in: no race on `shared`.
     settlements.forEach((settlement, index) => {
@@ -282,7 +307,9 @@ export class BullmqRunner {
 async function collectEntries(items: unknown, owner: string): Promise<unknown[]> {
   if (items === undefined || items === null) return [];
   if (typeof items === "string" || typeof items !== "object") {
-    throw new InvalidArgumentError(`${owner}.prep must return an array or iterable of items (got ${typeof items}).`);
+    throw new InvalidArgumentError(
+      `${owner}.prep must return an array or iterable of items (got ${typeof items}).`,
+    );
   }
   if (Array.isArray(items)) return items;
   if (Symbol.iterator in items) return Array.from(items as Iterable<unknown>);
@@ -306,6 +333,8 @@ function toResults(
     });
   }
   return settlements.map((s) =>
-    s.ok ? { status: "fulfilled" as const, value: unwrap(s.value) } : { status: "rejected" as const, reason: s.error },
+    s.ok
+      ? { status: "fulfilled" as const, value: unwrap(s.value) }
+      : { status: "rejected" as const, reason: s.error },
   );
 }

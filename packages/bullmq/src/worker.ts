@@ -1,9 +1,8 @@
 import { AbortError, getDefaultLogger, type Logger } from "@sluice/core";
 import { type Job, Worker } from "bullmq";
-import type { Redis } from "ioredis";
 import { connectRedis, type RedisConnection } from "./connection.js";
 import { toWireJson } from "./json.js";
-import { type NodeSource, NodeRegistry } from "./registry.js";
+import { NodeRegistry, type NodeSource } from "./registry.js";
 import { runRemote } from "./remote-run.js";
 import { encodeError, type ItemEvent, type ItemJob, Keys, type Outcome } from "./wire.js";
 
@@ -68,7 +67,8 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
   subscriber.on("message", (_channel, message) => {
     const { run, batch } = JSON.parse(message) as { run: string; batch: string };
     for (const entry of running.values()) {
-      if (entry.job.run === run && entry.job.batch === batch) entry.controller.abort(new AbortError("The producer cancelled this run."));
+      if (entry.job.run === run && entry.job.batch === batch)
+        entry.controller.abort(new AbortError("The producer cancelled this run."));
     }
   });
 
@@ -95,7 +95,10 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
     try {
       const node = registry.create(job.node);
       const value = await runRemote(node, job, controller.signal);
-      outcome = { ok: true, value: toWireJson(value ?? null, `${job.node} item ${job.index}'s result`, job.maxPayloadBytes) };
+      outcome = {
+        ok: true,
+        value: toWireJson(value ?? null, `${job.node} item ${job.index}'s result`, job.maxPayloadBytes),
+      };
     } catch (error) {
       // A cancelled item stores nothing: it is not finished, and a resumed run should do it.
       if (controller.signal.aborted) throw error;

@@ -14,10 +14,14 @@ function sleep(ms, signal) {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
     const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    }, { once: true });
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
   });
 }
 
@@ -37,7 +41,8 @@ export class Square extends ParallelBatchNode {
     record("start", key);
     await sleep(item.ms ?? 0, this.signal);
     if (item.fail) throw new BoomError(item.n);
-    if (this.currentRetry < (item.failTimes ?? 0)) throw new Error(`attempt ${this.currentRetry} of ${item.n} fails`);
+    if (this.currentRetry < (item.failTimes ?? 0))
+      throw new Error(`attempt ${this.currentRetry} of ${item.n} fails`);
     record("end", key);
     return { n: item.n, square: item.n * item.n, attempt: this.currentRetry, pid: process.pid };
   }

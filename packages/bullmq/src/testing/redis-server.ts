@@ -28,8 +28,7 @@ export interface RedisServer {
 export function redisAvailable(): boolean {
   const found = existsSync(BINARY) && spawnSync(BINARY, ["--version"]).status === 0;
   if (!found) {
-    const message =
-      `redis-server not found at ${BINARY} (set REDIS_SERVER, or apt install redis-server / brew install redis).`;
+    const message = `redis-server not found at ${BINARY} (set REDIS_SERVER, or apt install redis-server / brew install redis).`;
     if (process.env.CI) throw new Error(`${message} CI must run the Redis tests.`);
     console.warn(`\n*** SKIPPING @sluice/bullmq Redis tests: ${message} ***\n`);
   }
