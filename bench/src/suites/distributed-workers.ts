@@ -1,9 +1,15 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BullmqRunner } from "@sluice/bullmq";
-import { type RedisServer, startRedisServer, waitUntil } from "@sluice/bullmq/testing";
+import {
+  type RedisServer,
+  readEffects,
+  spawnWorkerProcess,
+  startRedisServer,
+  type WorkerProcess,
+  waitUntil,
+} from "@sluice/bullmq/testing";
 import { compiledPath, ensureCompiled } from "../harness/compile.js";
 import { seconds, times } from "../harness/format.js";
 import { track } from "../harness/processes.js";
@@ -97,7 +103,7 @@ async function killOneOfFour(server: RedisServer, dir: string, count: number, ms
     const items: Item[] = Array.from({ length: count }, (_, n) => ({ n, ms }));
     const shared: { items: Item[]; results?: Done[] } = { items };
     const run = new (runner.distribute(SlowItems))().run(shared);
-    const victim = workers[0] as ChildProcess;
+    const victim = workers[0] as WorkerProcess;
     await waitUntil(
       () => {
         const mine = effects(log).filter((e) => e.pid === victim.pid);
@@ -107,7 +113,7 @@ async function killOneOfFour(server: RedisServer, dir: string, count: number, ms
       60_000,
       "the victim worker is mid-item",
     );
-    victim.kill("SIGKILL");
+    await victim.kill();
     await run;
     const all = effects(log);
     const results = shared.results ?? [];
@@ -127,7 +133,7 @@ async function killOneOfFour(server: RedisServer, dir: string, count: number, ms
     };
   } finally {
     await runner.close();
-    await Promise.all(workers.map(stop));
+    await Promise.all(workers.map((worker) => worker.stop()));
   }
 }
 
@@ -144,62 +150,27 @@ async function cpuRun(server: RedisServer, processes: number, count: number, ms:
     return performance.now() - startedAt;
   } finally {
     await runner.close();
-    await Promise.all(workers.map(stop));
+    await Promise.all(workers.map((worker) => worker.stop()));
   }
 }
 
+/** A bench worker process (worker.ts, compiled), tracked so an interrupted bench leaves none behind. */
 async function spawnWorker(
   url: string,
   queue: string,
   concurrency: number,
   log?: string,
-): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    [compiledPath("suites/distributed-workers/worker"), url, queue, String(concurrency)],
-    {
-      env: { ...process.env, ...(log ? { EFFECT_LOG: log } : {}) },
-      stdio: ["ignore", "pipe", "inherit"],
-    },
+): Promise<WorkerProcess> {
+  const script = compiledPath("suites/distributed-workers/worker");
+  const worker = await spawnWorkerProcess(
+    script,
+    [url, queue, String(concurrency)],
+    log ? { EFFECT_LOG: log } : {},
   );
-  track(child);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("a bench worker did not start within 30 s")), 30_000);
-    child.stdout?.on("data", (data: Buffer) => {
-      if (data.toString().includes("ready")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`a bench worker exited with ${code} before it was ready`));
-    });
-  });
-  return child;
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-  await exited;
-  clearTimeout(timer);
+  track(worker.child);
+  return worker;
 }
 
 function effects(log: string): { event: string; item: number; pid: number }[] {
-  let text = "";
-  try {
-    text = readFileSync(log, "utf8");
-  } catch {
-    return [];
-  }
-  return text
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => {
-      const [event = "", item = "0", pid = "0"] = line.split(" ");
-      return { event, item: Number(item), pid: Number(pid) };
-    });
+  return readEffects(log).map((e) => ({ event: e.event, item: Number(e.key), pid: e.pid }));
 }

@@ -2,8 +2,6 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-const SCRIPT = fileURLToPath(new URL("./worker-process.mjs", import.meta.url));
-
 export interface WorkerProcess {
   readonly child: ChildProcess;
   readonly pid: number;
@@ -13,18 +11,21 @@ export interface WorkerProcess {
   kill(): Promise<void>;
 }
 
-/** Starts a real worker process of the test fixtures and waits until it listens on the queue. */
-export async function spawnWorker(
-  url: string,
-  queue: string,
-  options: { concurrency?: number; env?: Record<string, string> } = {},
+/**
+ * Starts `node <script> ...args` and waits until it prints "ready" (a worker script prints it once
+ * it listens on its queue).
+ */
+export async function spawnWorkerProcess(
+  script: string,
+  args: string[],
+  env: Record<string, string> = {},
 ): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [SCRIPT, url, queue, String(options.concurrency ?? 4)], {
-    env: { ...process.env, ...options.env },
+  const child = spawn(process.execPath, [script, ...args], {
+    env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("worker process did not start within 20 s")), 20_000);
+    const timer = setTimeout(() => reject(new Error(`${script} did not start within 30 s`)), 30_000);
     child.stdout?.on("data", (data: Buffer) => {
       if (data.toString().includes("ready")) {
         clearTimeout(timer);
@@ -33,7 +34,7 @@ export async function spawnWorker(
     });
     child.once("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`worker process exited with ${code} before it was ready`));
+      reject(new Error(`${script} exited with ${code} before it was ready`));
     });
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -47,8 +48,26 @@ export async function spawnWorker(
   return { child, pid: child.pid ?? 0, stop: () => end("SIGTERM"), kill: () => end("SIGKILL") };
 }
 
-/** Lines of the fixture nodes' effect log: how often each item's exec started and ended, and where. */
-export function readEffects(path: string): { event: string; key: string; pid: number }[] {
+/** A worker process of this package's test fixtures (fixture-nodes.mjs). */
+export function spawnWorker(
+  url: string,
+  queue: string,
+  options: { concurrency?: number; env?: Record<string, string> } = {},
+): Promise<WorkerProcess> {
+  // Resolved here, not at load: the built CommonJS copy of this module has no import.meta.url.
+  const script = fileURLToPath(new URL("./worker-process.mjs", import.meta.url));
+  return spawnWorkerProcess(script, [url, queue, String(options.concurrency ?? 4)], options.env);
+}
+
+/** One line of an effect log: an exec's `start` or `end` for an item, and the process it ran in. */
+export interface Effect {
+  readonly event: string;
+  readonly key: string;
+  readonly pid: number;
+}
+
+/** Reads a log of `<event> <key> <pid>` lines, which test nodes append to count effects across processes. */
+export function readEffects(path: string): Effect[] {
   let text = "";
   try {
     text = readFileSync(path, "utf8");
