@@ -36,6 +36,8 @@ export interface BatchEnvironment {
   readonly maxResubmits: number;
   readonly resultTtlSeconds: number;
   readonly cancelTimeoutMs: number;
+  /** Keeps a cancellation going until the runner closes, so closing right after an abort still cancels. */
+  readonly track: (work: Promise<void>) => void;
 }
 
 /**
@@ -106,7 +108,9 @@ export async function runRemoteBatch(
       signal?.removeEventListener("abort", onAbort);
       if (error === undefined) return resolve(outcomes as Settlement[]);
       // Stop the rest of the batch on every worker before the run rejects, within a bound.
-      cancelBatch(env, spec, [...inFlight]).then(
+      const cancelling = cancelBatch(env, spec, [...inFlight]);
+      env.track(cancelling);
+      cancelling.then(
         () => reject(error),
         () => reject(error),
       );

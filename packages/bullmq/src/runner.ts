@@ -13,7 +13,7 @@ import { connectRedis, type RedisConnection } from "./connection.js";
 import { DEFAULT_MAX_PAYLOAD_BYTES, toWireJson } from "./json.js";
 import { RunLease } from "./lease.js";
 import { type BatchEnvironment, type BatchSpec, runRemoteBatch, type Settlement } from "./remote-batch.js";
-import { type FlowResult, type ItemEvent, type ItemJob, Keys, safeName } from "./wire.js";
+import { type FlowResult, type ItemEvent, type ItemJob, Keys, parseMessage, safeName } from "./wire.js";
 import { DEFAULT_RESULT_TTL_SECONDS } from "./worker.js";
 
 export interface RunnerOptions {
@@ -83,6 +83,7 @@ export class BullmqRunner {
   readonly runId: string;
   private readonly visits = new Map<string, number>();
   private readonly listeners = new Set<(event: ItemEvent) => void>();
+  private readonly cancellations = new Set<Promise<void>>();
   private readonly env: BatchEnvironment;
   private readonly maxPayloadBytes: number;
 
@@ -108,6 +109,10 @@ export class BullmqRunner {
       maxResubmits: options.maxResubmits ?? 2,
       resultTtlSeconds: options.resultTtlSeconds ?? DEFAULT_RESULT_TTL_SECONDS,
       cancelTimeoutMs: 5_000,
+      track: (work) => {
+        this.cancellations.add(work);
+        work.finally(() => this.cancellations.delete(work)).catch(() => {});
+      },
     };
   }
 
@@ -140,8 +145,8 @@ export class BullmqRunner {
     const runner = new BullmqRunner(redis, subscriber, queue, lease, runId, options);
     await subscriber.subscribe(keys.events);
     subscriber.on("message", (_channel, message) => {
-      const event = JSON.parse(message) as ItemEvent;
-      if (event.run !== runId) return;
+      const event = parseMessage<ItemEvent>(message);
+      if (event?.run !== runId) return;
       for (const listener of runner.listeners) listener(event);
     });
     return runner;
@@ -285,6 +290,7 @@ export class BullmqRunner {
 
   /** Deletes what this run stored (results, flags). Call once the run's outcome is safely kept. */
   async forget(): Promise<void> {
+    await Promise.allSettled([...this.cancellations]);
     const pattern = `sluice:${this.queue.name}:run:${this.runId}:*`;
     let cursor = "0";
     do {
@@ -295,8 +301,12 @@ export class BullmqRunner {
     } while (cursor !== "0");
   }
 
-  /** Frees the run id and closes the connections. Items still on the queue stay there. */
+  /**
+   * Frees the run id and closes the connections, once the cancellations under way (a run aborted
+   * just before) have reached the workers. Items still on the queue stay there.
+   */
   async close(): Promise<void> {
+    await Promise.allSettled([...this.cancellations]);
     await this.lease.release();
     await this.queue.close().catch(() => {});
     await this.subscriber.quit().catch(() => this.subscriber.disconnect());

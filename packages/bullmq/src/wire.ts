@@ -41,6 +41,16 @@ export interface ItemEvent {
   readonly type: "started" | "settled";
 }
 
+/** A pub/sub message, or undefined when it is not ours (anyone may publish on a channel). */
+export function parseMessage<T>(message: string): T | undefined {
+  try {
+    const value = JSON.parse(message) as unknown;
+    return typeof value === "object" && value !== null ? (value as T) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function encodeError(error: unknown): RemoteErrorInfo {
   if (error instanceof Error) {
     const { code, retryable } = error as { code?: unknown; retryable?: unknown };

@@ -4,7 +4,7 @@ import { connectRedis, type RedisConnection } from "./connection.js";
 import { toWireJson } from "./json.js";
 import { NodeRegistry, type NodeSource } from "./registry.js";
 import { runRemote } from "./remote-run.js";
-import { encodeError, type ItemEvent, type ItemJob, Keys, type Outcome } from "./wire.js";
+import { encodeError, type ItemEvent, type ItemJob, Keys, type Outcome, parseMessage } from "./wire.js";
 
 export interface WorkerOptions {
   /** The Redis the producers use: a URL (`redis://host:6379`) or ioredis options. */
@@ -65,7 +65,9 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
   // publishes it; every worker aborts that batch's running items down to their HTTP calls.
   await subscriber.subscribe(keys.cancel);
   subscriber.on("message", (_channel, message) => {
-    const { run, batch } = JSON.parse(message) as { run: string; batch: string };
+    const cancel = parseMessage<{ run: string; batch: string }>(message);
+    if (cancel === undefined) return;
+    const { run, batch } = cancel;
     for (const entry of running.values()) {
       if (entry.job.run === run && entry.job.batch === batch)
         entry.controller.abort(new AbortError("The producer cancelled this run."));

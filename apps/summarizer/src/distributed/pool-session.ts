@@ -45,6 +45,8 @@ export async function openPoolSession(
     price: (usage: Usage, answered: string) => usageCost(usage, answered)?.usd ?? null,
     async close() {
       await throttle.close();
+      // The journal is this run's durable record; the pool's copies of the answers can go.
+      await runner.forget().catch(() => {});
       await runner.close();
       await Promise.all(workers.map(stopChild));
     },
