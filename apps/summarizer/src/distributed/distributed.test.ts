@@ -17,6 +17,20 @@ import { workerFlags } from "./pool-session.js";
 const hasRedis = redisAvailable();
 const KEY = { ANTHROPIC_API_KEY: "sk-test-key" };
 
+/** The flags by which producer and workers reach the same Redis and the same emulator. */
+function poolFlags(redisUrl: string, emulatorUrl: string): string[] {
+  return [
+    "--redis",
+    redisUrl,
+    "--provider",
+    "anthropic",
+    "--base-url",
+    emulatorUrl,
+    "--model",
+    "claude-haiku-5-5",
+  ];
+}
+
 describe("workerFlags", () => {
   it("passes a local worker the provider and pool flags, not the inputs or the producer's own", () => {
     expect(
@@ -49,19 +63,7 @@ describe.runIf(hasRedis)("summarize across a pool of workers", () => {
   /** A `summarize worker` process, resolved once it has joined the pool. */
   async function startWorker(emulatorUrl: string) {
     const run = spawnCli(
-      [
-        "worker",
-        "--redis",
-        redis.url,
-        "--provider",
-        "anthropic",
-        "--base-url",
-        emulatorUrl,
-        "--model",
-        "claude-haiku-5-5",
-        "--concurrency",
-        "2",
-      ],
+      ["worker", ...poolFlags(redis.url, emulatorUrl), "--concurrency", "2"],
       tempDir(),
       KEY,
     );
@@ -86,14 +88,7 @@ describe.runIf(hasRedis)("summarize across a pool of workers", () => {
       "docs",
       "--out",
       "out",
-      "--redis",
-      redis.url,
-      "--provider",
-      "anthropic",
-      "--base-url",
-      emulatorUrl,
-      "--model",
-      "claude-haiku-5-5",
+      ...poolFlags(redis.url, emulatorUrl),
       "--max-tokens",
       "100",
       "--json",
