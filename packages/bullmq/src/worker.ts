@@ -74,8 +74,8 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
     }
   });
 
-  const publish = (job: ItemJob, type: ItemEvent["type"]) =>
-    redis.publish(keys.events, JSON.stringify({ run: job.run, batch: job.batch, index: job.index, type }));
+  const eventOf = (job: ItemJob, type: ItemEvent["type"]) =>
+    JSON.stringify({ run: job.run, batch: job.batch, index: job.index, type });
 
   const processJob = async (bullJob: Job<ItemJob>, _token?: string, signal?: AbortSignal) => {
     const job = bullJob.data;
@@ -92,7 +92,8 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
     const onAbort = () => controller.abort(signal?.reason);
     signal?.addEventListener("abort", onAbort, { once: true });
     running.set(bullJob.id ?? field, { job, controller });
-    await publish(job, "started");
+    // Progress only: not awaited, so announcing a start costs the item no round trip.
+    redis.publish(keys.events, eventOf(job, "started")).catch(() => {});
     let outcome: Outcome;
     try {
       const node = registry.create(job.node);
@@ -109,10 +110,15 @@ export async function startWorker(options: WorkerOptions): Promise<SluiceWorker>
       running.delete(bullJob.id ?? field);
       signal?.removeEventListener("abort", onAbort);
     }
-    // Stored before the job completes; HSETNX so a duplicate run can never replace the first result.
-    await redis.multi().hsetnx(resultsKey, field, JSON.stringify(outcome)).expire(resultsKey, ttl).exec();
+    // Stored before the job completes, and announced in the same round trip; HSETNX so a duplicate
+    // run can never replace the first result.
+    await redis
+      .multi()
+      .hsetnx(resultsKey, field, JSON.stringify(outcome))
+      .expire(resultsKey, ttl)
+      .publish(keys.events, eventOf(job, "settled"))
+      .exec();
     completed++;
-    await publish(job, "settled");
   };
 
   const worker = new Worker<ItemJob>(options.queue, processJob, {
