@@ -12,6 +12,7 @@ import {
   RunInUseError,
   type SluiceWorker,
   startWorker,
+  WorkerLostError,
 } from "./index.js";
 // @ts-expect-error plain JavaScript fixtures, shared with the worker processes
 import { GreetAll, nodes, Square } from "./testing/fixture-nodes.mjs";
@@ -166,6 +167,49 @@ describe.runIf(hasRedis)("BullmqRunner with an in-process worker", () => {
     expect(away).toMatchObject({ code: "redis_unreachable" });
     expect((away as Error).message).toContain("redis://127.0.0.1:1");
     expect(Date.now() - startedAt).toBeLessThan(10_000);
+  });
+
+  it("sends a job that vanished without a result again, and fails the item once maxResubmits is spent", async () => {
+    const queue = newQueue();
+    const { Queue } = await import("bullmq");
+    const inspect = new Queue(queue, { connection: { host: "127.0.0.1", port: server.port } });
+    const runner = await BullmqRunner.connect({
+      connection: server.url,
+      queue,
+      pollIntervalMs: 100,
+      maxResubmits: 1,
+    });
+    try {
+      const SquareOnPool = runner.distribute(Square);
+      // No worker: every job waits, and this test plays Redis losing it, each time it appears.
+      const lost = new SquareOnPool().run({ items: [{ n: 7 }] }).catch((e: unknown) => e);
+      let removals = 0;
+      const remover = setInterval(async () => {
+        const [job] = await inspect.getWaiting();
+        if (job) {
+          await job.remove();
+          removals++;
+        }
+      }, 50);
+      const error = await lost;
+      clearInterval(remover);
+      expect(error).toBeInstanceOf(WorkerLostError);
+      expect(error).toMatchObject({ code: "worker_lost" });
+      expect(removals).toBe(2);
+
+      // Lost once, then a worker comes: the resubmitted job finishes the item.
+      const shared: { items: unknown[]; results?: { square: number }[] } = { items: [{ n: 8 }] };
+      const found = new SquareOnPool().run(shared);
+      await waitUntil(async () => (await inspect.getWaitingCount()) === 1, 10_000, "the job waits");
+      await (await inspect.getWaiting())[0]?.remove();
+      const worker = await pool(queue);
+      await found;
+      await worker.close();
+      expect(shared.results?.[0]?.square).toBe(64);
+    } finally {
+      await inspect.close();
+      await runner.close();
+    }
   });
 
   it("a restarted producer with the same run id collects stored results instead of resubmitting", async () => {
