@@ -4,6 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { isLlmError } from "@sluice/llm";
 import { Command, CommanderError } from "commander";
+import { isPoolSetupError, runWorkerCommand } from "./distributed/worker-command.js";
 import { InterruptedError, UsageError } from "./errors.js";
 import { EXIT, exitCodesHelp } from "./exit-codes.js";
 import {
@@ -33,6 +34,10 @@ Examples:
                                                    any OpenAI-compatible server (Ollama, vLLM, LM Studio)
   summarize docs/ --out summaries --resume          after Ctrl-C or a crash: only what is missing
   summarize docs/ --json > report.json              machine-readable report on stdout
+  summarize worker --redis redis://host:6379 --provider anthropic
+                                                   join a pool (on as many machines as you like)
+  summarize docs/ --redis redis://host:6379 --workers 2
+                                                   run on that pool, with 2 local workers too
 
 Exit codes:
 ${exitCodesHelp()}
@@ -92,6 +97,8 @@ function buildProgram(): Command {
       `emulator only: one provider minute lasts 60/k seconds (default: ${DEFAULT_TIME_SCALE})`,
     )
     .option("--no-progress", "no live progress display")
+    .option("--redis <url>", "send the model calls to the pool of `summarize worker` processes at this Redis")
+    .option("--workers <n>", "with --redis: also start N local pool workers for this run")
     .addHelpText("after", HELP_AFTER)
     .showHelpAfterError("(run summarize --help for every flag and examples)")
     .exitOverride();
@@ -120,6 +127,7 @@ function demoTexts(): string[] {
 }
 
 async function main(): Promise<number> {
+  if (process.argv[2] === "worker") return runWorkerCommand(process.argv.slice(3), process.cwd());
   const program = buildProgram();
   try {
     program.parse(process.argv);
@@ -188,6 +196,10 @@ async function main(): Promise<number> {
     if (error instanceof UsageError || isLlmError(error, "configuration")) {
       process.stderr.write(`summarize: ${error.message}\n`);
       return EXIT.usage;
+    }
+    if (isPoolSetupError(error)) {
+      process.stderr.write(`summarize: ${error.message}\n`);
+      return EXIT.badSetup;
     }
     throw error;
   }

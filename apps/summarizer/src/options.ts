@@ -39,6 +39,8 @@ export interface RawFlags {
   readonly json?: boolean;
   readonly demo?: boolean;
   readonly progress?: boolean;
+  readonly redis?: string;
+  readonly workers?: string;
 }
 
 /** Everything a run needs, validated. */
@@ -70,6 +72,10 @@ export interface SummarizerOptions {
   readonly demo: boolean;
   /** false: no live progress display at all (--no-progress). */
   readonly progress: boolean;
+  /** --redis: model calls go to the pool of `summarize worker` processes meeting at this Redis. */
+  readonly redis?: string;
+  /** --workers: local pool workers this run starts (and stops) itself. */
+  readonly workers?: number;
 }
 
 export interface ResolveContext {
@@ -241,7 +247,35 @@ export function resolveOptions(
     json: flags.json === true,
     demo,
     progress: flags.progress !== false,
+    ...poolOptions(flags, batch),
   };
+}
+
+function poolOptions(flags: RawFlags, batch: boolean): Pick<SummarizerOptions, "redis" | "workers"> {
+  if (flags.redis === undefined) {
+    if (flags.workers !== undefined)
+      throw new UsageError("--workers starts pool workers: it needs --redis <url>.");
+    return {};
+  }
+  if (!/^rediss?:\/\/./.test(flags.redis)) {
+    throw new UsageError(
+      `--redis takes a Redis URL such as redis://127.0.0.1:6379 (got ${JSON.stringify(flags.redis)}).`,
+    );
+  }
+  if (batch)
+    throw new UsageError(
+      "--batch sends Message Batches from this process; it cannot be combined with --redis.",
+    );
+  const workers = flags.workers === undefined ? undefined : parseWorkers(flags.workers);
+  return { redis: flags.redis, ...(workers === undefined ? {} : { workers }) };
+}
+
+function parseWorkers(value: string): number {
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 0 || count > 64) {
+    throw new UsageError(`--workers must be a whole number from 0 to 64 (got ${JSON.stringify(value)}).`);
+  }
+  return count;
 }
 
 function parseProvider(value: string | undefined, apiKey: string | undefined): ProviderName {

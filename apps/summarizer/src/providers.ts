@@ -78,12 +78,14 @@ export async function openProvider(
   options: SummarizerOptions,
   stats: RunStats,
   control: RunControl = new RunControl(),
+  // A pool worker passes its own (distributed/worker-throttle.ts), where a shared quota plugs in.
+  makeThrottle: (options: ThrottleOptions) => Throttle = (throttleOptions) => new Throttle(throttleOptions),
 ): Promise<ProviderSession> {
   const price = (usage: Usage, model: string) =>
     usageCost(usage, model, { batch: options.batch })?.usd ?? null;
 
   if (options.provider === "local") {
-    const throttle = new Throttle({ concurrency: options.concurrency });
+    const throttle = makeThrottle({ concurrency: options.concurrency });
     return session({
       name: "local",
       model: withLimiter(
@@ -104,7 +106,7 @@ export async function openProvider(
   if (options.provider === "openai") {
     // Limits not given are learned from the server's x-ratelimit-* headers; a local server sends
     // none, and the throttle then lives on its concurrency cap and backs off on 503s.
-    const throttle = new Throttle({
+    const throttle = makeThrottle({
       concurrency: options.concurrency,
       ...limitOption("requestsPerMinute", options.requestsPerMinute),
       ...limitOption("inputTokensPerMinute", options.inputTokensPerMinute),
@@ -196,7 +198,7 @@ export async function openProvider(
     // throttle is told the real-time limits above instead of learning the unscaled ones.
     learnLimits: emulator === undefined,
   };
-  const throttle = new Throttle(configured);
+  const throttle = makeThrottle(configured);
   const raw = createAnthropicModel({
     apiKey,
     ...(baseUrl === undefined ? {} : { baseURL: baseUrl }),
