@@ -155,11 +155,12 @@ export interface ResettingProxy {
  * A TCP proxy in front of `target` that lets every request through to the server and then resets
  * the connection instead of delivering some of the successful answers: the answer is lost after
  * the server ran (and billed) the request, the fault a flaky network or proxy causes.
- * `cut(n)` says whether the n-th successful response (1-based) is cut. Closed when the test finishes.
+ * `cut(n, request)` says whether the n-th successful response (1-based), the answer to `request`
+ * (the raw HTTP request as sent, head and body), is cut. Closed when the test finishes.
  */
 export async function startResettingProxy(
   target: string,
-  cut: (response: number) => boolean,
+  cut: (response: number, request: string) => boolean,
 ): Promise<ResettingProxy> {
   const { hostname, port } = new URL(target);
   const stats = { responses: 0, resets: 0 };
@@ -173,11 +174,19 @@ export async function startResettingProxy(
     };
     client.on("error", end).on("close", end);
     upstream.on("error", end).on("close", end);
+    // The SDK sends one request at a time on a connection (no pipelining), so what the client sent
+    // since the last response began is the request the next response answers.
+    let request = "";
+    client.on("data", (chunk: Buffer) => {
+      request += chunk.toString("utf8");
+    });
     client.pipe(upstream);
     upstream.on("data", (chunk: Buffer) => {
       if (chunk.subarray(0, 12).toString("latin1") === "HTTP/1.1 200") {
         stats.responses += 1;
-        if (cut(stats.responses)) {
+        const answered = request;
+        request = "";
+        if (cut(stats.responses, answered)) {
           stats.resets += 1;
           client.resetAndDestroy();
           upstream.destroy();

@@ -13,7 +13,12 @@ describe("provider time", () => {
 
   it("restates retry-after and reset headers in provider time and leaves the rest alone", async () => {
     const clock = providerClock(100);
-    const reset = new Date(Date.now() + 500).toISOString();
+    // The bucket is full again 60 real seconds from now: 6,000 provider seconds. The real time that
+    // passes until the check below shortens it (100 provider ms per real ms), so the check brackets
+    // it with the real time measured around the call instead of expecting a fixed figure.
+    const sentAt = Date.now();
+    const resetAt = sentAt + 60_000;
+    const reset = new Date(resetAt).toISOString();
     const original = globalThis.fetch;
     globalThis.fetch = async () =>
       new Response("{}", {
@@ -30,8 +35,10 @@ describe("provider time", () => {
       expect(Number(response.headers.get("retry-after"))).toBeCloseTo(25);
       expect(response.headers.get("anthropic-ratelimit-requests-limit")).toBe("60");
       const resetIn = Date.parse(response.headers.get("anthropic-ratelimit-requests-reset")!) - clock.now();
-      expect(resetIn).toBeGreaterThan(30_000);
-      expect(resetIn).toBeLessThanOrEqual(50_000);
+      const checkedAt = Date.now();
+      // 1 real ms of slack each way for the ISO string's whole milliseconds and the two clocks' ticks.
+      expect(resetIn).toBeGreaterThanOrEqual((resetAt - checkedAt - 1) * 100);
+      expect(resetIn).toBeLessThanOrEqual((resetAt - sentAt + 1) * 100);
       expect(await response.text()).toBe("{}");
     } finally {
       globalThis.fetch = original;

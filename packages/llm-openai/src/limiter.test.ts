@@ -9,6 +9,7 @@ const API_KEY = "sk-openai-limiter-test-0123456789";
 // One provider minute lasts one real second; the throttle runs on the same compressed clock.
 const TIME_SCALE = 60;
 const MAX_TOKENS = 200;
+const LATENCY = { firstTokenMs: 1_000, perOutputTokenMs: 10 };
 
 const prompt = (index: number) =>
   `Summarize: Ferries cross the bay every hour. Call ${index} asks about the timetable. ` +
@@ -28,22 +29,34 @@ describe("OpenAI limits: x-ratelimit-* headers teach @sluice/throttle the reques
       timeScale: TIME_SCALE,
       // One tokens bucket, charged max(max_tokens, input) up front: 12 calls' worth per provider minute.
       limits: { requestsPerMinute: 120, tokensPerMinute: 2_400 },
-      latency: { firstTokenMs: 1_000, perOutputTokenMs: 10 },
+      latency: LATENCY,
     });
   });
   afterAll(() => emu.close());
 
   it("the same burst without a limiter runs into 429s (the limits are really tight)", async () => {
     emu.reset();
-    const model = createOpenAICompatibleModel({
-      baseURL: `${emu.url}/v1`,
-      apiKey: API_KEY,
-      model: "m",
-      maxRetries: 0,
-    });
-    const results = await Promise.allSettled(Array.from({ length: CALLS }, (_, i) => model.generate(ask(i))));
-    expect(results.filter((r) => r.status === "rejected").length).toBeGreaterThan(0);
-    expect(emu.stats().rateLimited).toBeGreaterThan(0);
+    // The same per-minute limits on an uncompressed clock: the tokens bucket holds 12 calls and wins
+    // back one every 5 s, so the burst meets 429s unless it is spread over more than a minute and a
+    // half. At TIME_SCALE it wins back one every 83 ms, and a loaded machine spread the 30 requests
+    // out enough for the bucket to keep up.
+    emu.configure({ timeScale: 1, latency: { firstTokenMs: 0, perOutputTokenMs: 0 } });
+    try {
+      const model = createOpenAICompatibleModel({
+        baseURL: `${emu.url}/v1`,
+        apiKey: API_KEY,
+        model: "m",
+        maxRetries: 0,
+      });
+      const results = await Promise.allSettled(
+        Array.from({ length: CALLS }, (_, i) => model.generate(ask(i))),
+      );
+      const rejected = results.filter((r) => r.status === "rejected").length;
+      expect(rejected).toBeGreaterThan(0);
+      expect(emu.stats()).toMatchObject({ rateLimited: rejected, admitted: CALLS - rejected });
+    } finally {
+      emu.configure({ timeScale: TIME_SCALE, latency: LATENCY });
+    }
   });
 
   it(`${CALLS} concurrent calls all finish under withLimiter with (near) zero 429s: the throttle charges tokens as the server does`, async () => {
@@ -112,12 +125,13 @@ describe("OpenAI limits: x-ratelimit-* headers teach @sluice/throttle the reques
 describe("a local server: no rate-limit headers at all, a concurrency cap answered with 503", () => {
   const CALLS = 16;
   const SERVER_SLOTS = 2;
+  const LOCAL_LATENCY = { firstTokenMs: 150, perOutputTokenMs: 1 };
   let emu: Emulator;
   beforeAll(async () => {
     emu = await startEmulator({
       rateLimitHeaders: false,
       limits: { maxConcurrency: SERVER_SLOTS },
-      latency: { firstTokenMs: 150, perOutputTokenMs: 1 },
+      latency: LOCAL_LATENCY,
     });
   });
   afterAll(() => emu.close());
@@ -132,16 +146,26 @@ describe("a local server: no rate-limit headers at all, a concurrency cap answer
     });
     const response = await model.generate(ask(0));
     expect(Object.keys(response.http?.headers ?? {}).filter((name) => name.startsWith("x-"))).toEqual([]);
-    const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => model.generate(ask(i))));
-    const failures = results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
-    expect(failures.length).toBeGreaterThan(0);
-    expect(failures.every((error) => error.code === "overloaded" && error.status === 503)).toBe(true);
+    // Each answer holds its slot for 3 s here, not 150 ms: a loaded machine can spread six requests
+    // over 150 ms, and then a slot is free again for each one and no 503 comes.
+    emu.configure({ latency: { firstTokenMs: 3_000 } });
+    try {
+      const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => model.generate(ask(i))));
+      const failures = results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
+      expect(failures.length).toBeGreaterThan(0);
+      expect(failures.every((error) => error.code === "overloaded" && error.status === 503)).toBe(true);
+    } finally {
+      emu.configure({ latency: LOCAL_LATENCY });
+    }
   });
 
   it(`${CALLS} calls all finish under a Throttle: it falls back to an adaptive concurrency cap`, async () => {
     emu.reset();
     // Asked for 8 at once; the server has 2 slots. Each 503 halves the throttle's cap (AIMD); the
     // retry budget is raised because this test starts with a burst four times the server's size.
+    // Answers hold their slot for 600 ms (not 150) so that a loaded machine cannot spread the first
+    // burst of 8 out enough for every request to find a free slot, which would leave no 503 to learn from.
+    emu.configure({ latency: { firstTokenMs: 600 } });
     const throttle = new Throttle({
       concurrency: 8,
       retry: { maxAttempts: 8 },
@@ -169,6 +193,7 @@ describe("a local server: no rate-limit headers at all, a concurrency cap answer
       expect(stats.concurrency).toBeLessThan(8);
     } finally {
       await throttle.close();
+      emu.configure({ latency: LOCAL_LATENCY });
     }
   });
 });

@@ -12,6 +12,10 @@ const SUMMARY = summarize(PROMPT, { seed: 1, ratio: 1 / 3 });
 beforeAll(async () => {
   emu = await startEmulator({
     limits: { requestsPerMinute: 1000, inputTokensPerMinute: 1_000_000, outputTokensPerMinute: 200_000 },
+    // A slowed provider clock (a provider minute lasts ~17 real hours): at timeScale 1 the requests
+    // bucket would win back one request every 60 ms, so on a loaded machine it could refill between
+    // the admission and the headers being written, and "remaining" would read 1000 instead of 999.
+    timeScale: 1 / 1000,
   });
   client = anthropicClient(emu);
 });
