@@ -106,9 +106,13 @@ describe("summarize --budget", () => {
     emu.failNext("overloaded", { count: 2 });
     const cwd = tempDir();
     const { worstCall } = await corpus(cwd, 16);
-    const budget = 0.004;
+    // Half of what the 16 files would cost counted at their reservations: the budget binds, so the
+    // lost answers' unknown cost is what decides when the run stops.
+    const budget = 0.002;
     const result = await runCli(argsFor(proxy.url, `$${budget}`), cwd, KEY);
     const report = JSON.parse(result.stdout) as RunReport;
+    expect(report.budget?.reached).toBe(true);
+    expect(result.code).toBe(4);
     expect(proxy.stats.resets).toBeGreaterThan(0);
     expect(report.calls.lost).toBe(proxy.stats.resets);
     const { usageCost } = await import("@sluice/llm");
