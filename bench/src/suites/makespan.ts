@@ -88,7 +88,7 @@ export interface WorkloadBound {
   readonly bound: Bound;
 }
 
-const API_KEY = "sluice-bench-key";
+export const API_KEY = "sluice-bench-key";
 
 const CONTENDERS: readonly Contender[] = [
   {
@@ -236,7 +236,7 @@ function selected<T extends { readonly id: string }>(
   return items.filter((item) => ids.includes(item.id));
 }
 
-function prepare(workload: MakespanWorkload, scale: MakespanScale): Setup {
+export function prepare(workload: MakespanWorkload, scale: MakespanScale): Setup {
   const prompts = makeDocuments(workload.documents).map(promptFor);
   const predicted = predictRequests(prompts, workload.maxTokens, scale.seed);
   const told = toldLimits(workload);
@@ -310,7 +310,7 @@ async function runOnce(
   }
 }
 
-function truthOf(stats: EmulatorStats): EmulatorTruth {
+export function truthOf(stats: EmulatorStats): EmulatorTruth {
   return {
     requests: stats.requests,
     admitted: stats.admitted,
@@ -323,7 +323,7 @@ function truthOf(stats: EmulatorStats): EmulatorTruth {
 }
 
 /** The bound of a workload, from the token counts of an emulator run that finished every request. */
-function boundFor(setup: Setup, runs: readonly MakespanRun[]): WorkloadBound {
+export function boundFor(setup: Setup, runs: readonly MakespanRun[]): WorkloadBound {
   const { workload, scale, predicted } = setup;
   const n = predicted.length;
   const predictedInputTokens = predicted.reduce((sum, request) => sum + request.inputTokens, 0);
