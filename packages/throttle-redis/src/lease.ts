@@ -1,5 +1,8 @@
 import type { BucketShape, BucketSnapshot } from "@sluice/throttle";
 
+/** The window over which the take rate is measured. */
+const RATE_WINDOW_MS = 100;
+
 /** Floating-point slack, as the in-memory bucket allows (a refill that lands a hair short). */
 export function tolerance(amount: number): number {
   return 1e-9 * Math.max(1, amount);
@@ -19,6 +22,10 @@ export class LeasedBucket {
   adjusting = 0;
   /** When a job last took from the lease (local ms). */
   lastTakeAt = Number.NEGATIVE_INFINITY;
+  /** Units this process admits per ms, smoothed: a lease must last while the next one is on its way. */
+  takeRate = 0;
+  private windowStart = Number.NEGATIVE_INFINITY;
+  private windowTaken = 0;
   // The shared side at `sharedAt` (local ms): Redis's level and every holder's unspent lease.
   private shared = 0;
   private leased = 0;
@@ -41,6 +48,21 @@ export class LeasedBucket {
   reshape(shape: BucketShape): void {
     this.perMinute = shape.perMinute;
     this.burst = shape.burst;
+  }
+
+  /** Admits `amount` from the lease at `at` (local ms). */
+  take(amount: number, at: number): void {
+    this.lease -= amount;
+    this.lastTakeAt = at;
+    if (at - this.windowStart > RATE_WINDOW_MS) {
+      const elapsed = at - this.windowStart;
+      const rate = Number.isFinite(elapsed) ? this.windowTaken / elapsed : 0;
+      // A quiet spell (a window far longer than RATE_WINDOW_MS) brings the rate down at once.
+      this.takeRate = elapsed > 4 * RATE_WINDOW_MS ? rate : (this.takeRate + rate) / 2;
+      this.windowStart = at;
+      this.windowTaken = 0;
+    }
+    this.windowTaken += amount;
   }
 
   /** Records what Redis said about the bucket. */

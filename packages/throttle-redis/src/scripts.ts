@@ -159,7 +159,8 @@ return out
  * holder's spending). KEYS[1] prefix. ARGV: groups of five
  * op, slot, perMinute, burst, value:
  * - `define`: set the shape (creating the bucket at `value`, or full when `value` is empty);
- * - `lower`:  the provider reported only `value` left: the quota holds at most that;
+ * - `lower`:  the provider reported only `value` left: Redis holds at most that (leases may add a
+ *   little: they may already be spent, and so in the provider's count);
  * - `raise`:  the provider reported `value` left: the quota holds at least that (up to a minute's worth).
  * A shape change is published so every process knows its new limit.
  */
@@ -176,7 +177,9 @@ for a = 1, #ARGV, 5 do
     end
     B.l = math.min(B.l, B.b - B.s)
   elseif op == 'lower' then
-    B.l = math.min(B.l, tonumber(value) - B.s)
+    -- Leased units may be spent and so already in the provider's count: lower what Redis holds to
+    -- what is left, not that less every lease (which would count spent units twice).
+    B.l = math.min(B.l, tonumber(value))
   elseif op == 'raise' then
     local target = math.min(tonumber(value), math.max(B.p, B.b)) - B.s
     if target > B.l then

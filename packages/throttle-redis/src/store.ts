@@ -15,6 +15,10 @@ const OFFLINE_WAIT_MS = 500;
 const RETRY_MS = 100;
 /** A free concurrency slot is kept this long for the next job before it goes back to Redis. */
 const SPARE_SLOT_MS = 25;
+/** The most of a bucket's burst one process leases at a time, however fast it spends. */
+const MAX_LEASE_SHARE = 0.25;
+/** A lease sized to last this many round trips to Redis at the rate this process spends. */
+const LEASE_ROUND_TRIPS = 3;
 /** After another process asked for a slot and got none, slots released for this long go back at once. */
 const YIELD_MS = 200;
 
@@ -59,6 +63,8 @@ export class RedisThrottleStore implements ThrottleStore {
   private pauseEndsAt = Number.NEGATIVE_INFINITY;
   private readonly heartbeat: NodeJS.Timeout;
   private closing: Promise<void> | undefined;
+  /** Smoothed time of one exchange with Redis, in ms. */
+  private roundTripMs = 1;
 
   /**
    * Connects to Redis and joins the quota: learns the buckets and the pause other processes have
@@ -265,15 +271,20 @@ export class RedisThrottleStore implements ThrottleStore {
       const amount = amounts[slot] ?? 0;
       if (amount <= 0) continue;
       const bucket = this.buckets[slot]!;
-      bucket.lease -= amount;
-      bucket.lastTakeAt = at;
+      bucket.take(amount, at);
       if (bucket.lease < this.batchOf(bucket) / 2 && bucket.sharedLevel(at) > 0) this.prefetch = true;
     }
     if (this.prefetch) this.scheduleExchange();
   }
 
+  /**
+   * How much to lease at once: `leaseShare` of the burst, or more when this process spends faster
+   * than that lasts a round trip to Redis (a loaded machine: tens of ms), so admission never waits
+   * on the exchange while units are there to be had; never more than MAX_LEASE_SHARE of the burst.
+   */
   private batchOf(bucket: LeasedBucket): number {
-    return bucket.burst * this.options.leaseShare;
+    const wanted = bucket.takeRate * this.roundTripMs * LEASE_ROUND_TRIPS;
+    return Math.min(bucket.burst * MAX_LEASE_SHARE, Math.max(bucket.burst * this.options.leaseShare, wanted));
   }
 
   private ask(amounts: ArrayLike<number>): void {
@@ -358,6 +369,7 @@ export class RedisThrottleStore implements ThrottleStore {
         ...args,
       );
       const replyAt = performance.now();
+      this.roundTripMs = 0.8 * this.roundTripMs + 0.2 * (replyAt - at);
       const granted = Number(reply[2]);
       if (granted > 0) {
         this.slotsHeld += granted;

@@ -22,6 +22,7 @@ interface Variant {
 
 const VARIANTS: readonly Variant[] = [
   { id: "one", label: "1 process, in-memory Throttle", processes: 1, shared: false },
+  { id: "one-redis", label: "1 process, quota in Redis", processes: 1, shared: true },
   { id: "shared", label: `${PROCESSES} processes, one quota in Redis`, processes: PROCESSES, shared: true },
   { id: "separate", label: `${PROCESSES} processes, a Throttle each (collision)`, processes: PROCESSES, shared: false },
 ];
@@ -50,12 +51,15 @@ export const sharedQuotaSection: DistributedSection = {
   id: "shared-quota",
   async run(context: DistributedContext): Promise<SectionResult> {
     const { scale, workloads: all } = makespanWorkloads(context.smoke);
-    const ids = context.smoke ? ["itpm"] : ["rpm", "itpm", "otpm"];
+    // To re-run a few: SLUICE_BENCH_WORKLOADS=rpm SLUICE_BENCH_VARIANTS=shared pnpm bench distributed
+    const ids = fromEnvironment("SLUICE_BENCH_WORKLOADS") ?? (context.smoke ? ["itpm"] : ["rpm", "itpm", "otpm"]);
+    const variantIds = fromEnvironment("SLUICE_BENCH_VARIANTS");
+    const variants = VARIANTS.filter((variant) => variantIds?.includes(variant.id) ?? true);
     const setups = ids.map((id) => prepare(all.find((workload) => workload.id === id)!, scale));
     const deadlineMs = context.smoke ? 10_000 : 30_000;
     const runs: SharedQuotaRun[] = [];
     for (const setup of setups) {
-      await inRounds(VARIANTS, context.rounds, async (variant, round) => {
+      await inRounds(variants, context.rounds, async (variant, round) => {
         const run = await runVariant(setup, variant, round, deadlineMs, context.redisUrl);
         runs.push(run);
         context.log(
@@ -70,7 +74,7 @@ export const sharedQuotaSection: DistributedSection = {
     // The bound needs the tokens the emulator counted on a complete run: the one-process runs give them.
     const bounds = setups.map((setup) => boundFor(setup, runs.filter((run) => run.variant === "one").map(asMakespanRun)));
     const summaries = setups.flatMap((setup, index) =>
-      VARIANTS.map((variant) => {
+      variants.map((variant) => {
         const mine = runs.filter((run) => run.workload === setup.workload.id && run.variant === variant.id);
         const complete = mine.every((run) => run.ok && run.incomplete === 0);
         const makespanMs = summarize(mine.filter((run) => run.ok).map((run) => run.makespanMs));
@@ -154,7 +158,15 @@ async function runVariant(
             ...(variant.processes > 1
               ? { shard: { index, count: variant.processes }, startBarrierUrl: line.url }
               : {}),
-            ...(variant.shared ? { sharedQuota: { url: redisUrl, quota, concurrency: scale.concurrency } } : {}),
+            ...(variant.shared
+              ? {
+                  sharedQuota: {
+                    url: redisUrl,
+                    quota,
+                    ...(process.env.SLUICE_BENCH_NO_SHARED_CAP ? {} : { concurrency: scale.concurrency }),
+                  },
+                }
+              : {}),
           } satisfies CompetitorParams,
           timeoutMs: deadlineMs + WARM_UP_MS + 20_000,
         }),
@@ -195,4 +207,9 @@ function asMakespanRun(run: SharedQuotaRun): MakespanRun {
     ...(child === undefined ? {} : { result: child }),
     emulator: run.emulator,
   };
+}
+
+function fromEnvironment(name: string): string[] | undefined {
+  const list = process.env[name];
+  return list === undefined || list.trim() === "" ? undefined : list.split(",").map((id) => id.trim());
 }
