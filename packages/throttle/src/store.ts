@@ -66,7 +66,8 @@ export interface ThrottleStore {
   /**
    * Optional: calls `onChange` whenever the shared state changed in a way that may let a waiting job
    * start (another process returned units or slots, a lease arrived, a pause or limit was shared).
-   * The throttle runs its admission pass on it. Returns the unsubscribe function.
+   * The throttle runs its admission pass on it, so call it later (after an answer from the shared
+   * side), never from inside a store method. Returns the unsubscribe function.
    */
   subscribe?(onChange: () => void): () => void;
   /**
