@@ -57,7 +57,10 @@ function convert(name: string, value: string, timeScale: number, clock: Clock): 
  * and bursts are the same in both.
  */
 export function providerTimeStore(store: ThrottleStore, timeScale: number): ThrottleStore {
-  const real = (shape: BucketShape): BucketShape => ({ perMinute: shape.perMinute * timeScale, burst: shape.burst });
+  const real = (shape: BucketShape): BucketShape => ({
+    perMinute: shape.perMinute * timeScale,
+    burst: shape.burst,
+  });
   return {
     define: (slot, shape, now, level) => store.define(slot, real(shape), now, level),
     snapshot(slot, now) {
@@ -66,7 +69,9 @@ export function providerTimeStore(store: ThrottleStore, timeScale: number): Thro
     },
     maxCost(slot) {
       const snapshot = store.snapshot(slot, 0);
-      return snapshot === undefined ? store.maxCost(slot) : Math.max(snapshot.perMinute / timeScale, snapshot.burst);
+      return snapshot === undefined
+        ? store.maxCost(slot)
+        : Math.max(snapshot.perMinute / timeScale, snapshot.burst);
     },
     waitMs: (amounts, now) => store.waitMs(amounts, now) * timeScale,
     tryTake: (amounts, now) => store.tryTake(amounts, now),
@@ -76,7 +81,8 @@ export function providerTimeStore(store: ThrottleStore, timeScale: number): Thro
     lowerTo: (slot, level, now) => store.lowerTo(slot, level, now),
     raiseTo: (slot, level, now) => store.raiseTo?.(slot, level, now),
     subscribe: (onChange) => store.subscribe?.(onChange) ?? (() => {}),
-    sharePause: (until, now, reason: PauseReason) => store.sharePause?.(now + (until - now) / timeScale, now, reason),
+    sharePause: (until, now, reason: PauseReason) =>
+      store.sharePause?.(now + (until - now) / timeScale, now, reason),
     pausedUntil(now) {
       const until = store.pausedUntil?.(now);
       return until === undefined ? undefined : now + (until - now) * timeScale;

@@ -22,9 +22,13 @@ describe.skipIf(binary === undefined)("faults", () => {
     const quota = `killed-${process.pid}`;
     const ttlMs = 2_000;
     const fixture = fileURLToPath(new URL("./testing/hold-slots.fixture.ts", import.meta.url));
-    const child = spawn(process.execPath, ["--import", "tsx", fixture, server.url, quota, "2", String(ttlMs)], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", fixture, server.url, quota, "2", String(ttlMs)],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
     try {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error("the child never said it holds the slots")), 30_000);

@@ -115,7 +115,8 @@ describe.skipIf(binary === undefined)("invariants across processes sharing one R
               await throttles[spec.throttle]!.run(
                 async () => {
                   started = true;
-                  if (abortedBeforeStart.includes(index)) throw new Error(`job ${index} started after its abort`);
+                  if (abortedBeforeStart.includes(index))
+                    throw new Error(`job ${index} started after its abort`);
                   admissions.push({ at: performance.now() - origin, input, output });
                   peak = Math.max(peak, ++running);
                   await sleep(spec.duration);

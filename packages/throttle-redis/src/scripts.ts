@@ -160,8 +160,7 @@ return out
  * op, slot, perMinute, burst, value:
  * - `define`: set the shape (creating the bucket at `value`, or full when `value` is empty);
  * - `lower`:  the provider reported only `value` left: Redis holds at most that (leases may add a
- *   little: they may already be spent, and so in the provider's count);
- * - `raise`:  the provider reported `value` left: the quota holds at least that (up to a minute's worth).
+ *   little: they may already be spent, and so in the provider's count).
  * A shape change is published so every process knows its new limit.
  */
 export const UPDATE = `${PRELUDE}
@@ -180,12 +179,6 @@ for a = 1, #ARGV, 5 do
     -- Leased units may be spent and so already in the provider's count: lower what Redis holds to
     -- what is left, not that less every lease (which would count spent units twice).
     B.l = math.min(B.l, tonumber(value))
-  elseif op == 'raise' then
-    local target = math.min(tonumber(value), math.max(B.p, B.b)) - B.s
-    if target > B.l then
-      B.l = target
-      redis.call('PUBLISH', P .. 'events', 'freed')
-    end
   end
   save(B)
 end

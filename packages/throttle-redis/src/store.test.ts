@@ -20,7 +20,10 @@ describe.skipIf(binary === undefined)("RedisThrottleStore", () => {
     await server?.stop();
   });
 
-  async function connect(quota: string, extra: Partial<Parameters<typeof RedisThrottleStore.connect>[0]> = {}) {
+  async function connect(
+    quota: string,
+    extra: Partial<Parameters<typeof RedisThrottleStore.connect>[0]> = {},
+  ) {
     const store = await RedisThrottleStore.connect({ url: server.url, quota, ...extra });
     stores.push(store);
     return store;
@@ -108,7 +111,9 @@ describe.skipIf(binary === undefined)("RedisThrottleStore", () => {
   it("a shared concurrency cap holds across processes", async () => {
     const quota = freshQuota();
     const throttles = await Promise.all(
-      [0, 1, 2].map(async () => new Throttle({ concurrency: 5, store: await connect(quota, { concurrency: 3 }) })),
+      [0, 1, 2].map(
+        async () => new Throttle({ concurrency: 5, store: await connect(quota, { concurrency: 3 }) }),
+      ),
     );
     let running = 0;
     let peak = 0;

@@ -14,7 +14,6 @@ interface Shaped {
 export class UpdateQueue {
   private defines = new Map<number, { shape: BucketShape; level: number | undefined }>();
   private lowers = new Map<number, { shape: Shaped; level: number }>();
-  private raises = new Map<number, { shape: Shaped; level: number }>();
   private scheduled = false;
   private sending: Promise<void> | undefined;
 
@@ -31,11 +30,6 @@ export class UpdateQueue {
 
   lower(slot: number, shape: Shaped, level: number): void {
     this.mergeLower(slot, shape, level);
-    this.schedule();
-  }
-
-  raise(slot: number, shape: Shaped, level: number): void {
-    this.mergeRaise(slot, shape, level);
     this.schedule();
   }
 
@@ -71,12 +65,11 @@ export class UpdateQueue {
     const args: string[] = [];
     const group = (op: string, slot: number, shape: Shaped, value: string) =>
       args.push(op, String(slot), String(shape.perMinute), String(shape.burst), value);
-    for (const [slot, { shape, level }] of this.defines) group("define", slot, shape, level === undefined ? "" : String(level));
+    for (const [slot, { shape, level }] of this.defines)
+      group("define", slot, shape, level === undefined ? "" : String(level));
     for (const [slot, { shape, level }] of this.lowers) group("lower", slot, shape, String(level));
-    for (const [slot, { shape, level }] of this.raises) group("raise", slot, shape, String(level));
     this.defines = new Map();
     this.lowers = new Map();
-    this.raises = new Map();
     return args;
   }
 
@@ -89,8 +82,7 @@ export class UpdateQueue {
       const value = args[index + 4]!;
       if (op === "define") {
         if (!this.defines.has(slot)) this.mergeDefine(slot, shape, value === "" ? undefined : Number(value));
-      }      else if (op === "lower") this.mergeLower(slot, shape, Number(value));
-      else this.mergeRaise(slot, shape, Number(value));
+      } else this.mergeLower(slot, shape, Number(value));
     }
   }
 
@@ -100,9 +92,5 @@ export class UpdateQueue {
 
   private mergeLower(slot: number, shape: Shaped, level: number): void {
     this.lowers.set(slot, { shape, level: Math.min(this.lowers.get(slot)?.level ?? level, level) });
-  }
-
-  private mergeRaise(slot: number, shape: Shaped, level: number): void {
-    this.raises.set(slot, { shape, level: Math.max(this.raises.get(slot)?.level ?? level, level) });
   }
 }

@@ -57,10 +57,14 @@ describe("a store shared by several throttles", () => {
     const b = virtualThrottle({ clock, concurrency: 5, store: shared.view() }).throttle;
     const gates = [deferred(), deferred(), deferred()];
     const started: string[] = [];
+    const task = (name: string, gate: Promise<void>) => () => {
+      started.push(name);
+      return gate;
+    };
     const jobs = [
-      a.run(() => (started.push("a0"), gates[0]!.promise)),
-      a.run(() => (started.push("a1"), gates[1]!.promise)),
-      b.run(() => (started.push("b0"), gates[2]!.promise)),
+      a.run(task("a0", gates[0]!.promise)),
+      a.run(task("a1", gates[1]!.promise)),
+      b.run(task("b0", gates[2]!.promise)),
     ];
     await flush();
     expect(started).toEqual(["a0", "a1"]);

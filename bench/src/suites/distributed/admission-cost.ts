@@ -49,7 +49,10 @@ export const admissionCostSection: DistributedSection = {
         burst,
       };
       const outcome = await runInChild<AdmissionSample>({
-        module: variant.leaseShare === undefined ? "suites/admission/throttle" : "suites/distributed/admission-redis",
+        module:
+          variant.leaseShare === undefined
+            ? "suites/admission/throttle"
+            : "suites/distributed/admission-redis",
         params: test,
         timeoutMs: 120_000,
       });
@@ -58,13 +61,18 @@ export const admissionCostSection: DistributedSection = {
         ? { variant: variant.id, round, ok, usPerJob: (outcome.data.wallMs * 1_000) / jobs }
         : { variant: variant.id, round, ok: false, error: outcome.error };
       runs.push(run);
-      context.log(`distributed admission ${variant.id} round ${round}: ${ok ? `${fixed(run.usPerJob!, 2)} µs/job` : `FAILED ${run.error}`}`);
+      context.log(
+        `distributed admission ${variant.id} round ${round}: ${ok ? `${fixed(run.usPerJob!, 2)} µs/job` : `FAILED ${run.error}`}`,
+      );
     });
     const summaries = VARIANTS.map((variant) => ({
       variant: variant.id,
-      usPerJob: summarize(runs.filter((run) => run.variant === variant.id && run.ok).map((run) => run.usPerJob!)),
+      usPerJob: summarize(
+        runs.filter((run) => run.variant === variant.id && run.ok).map((run) => run.usPerJob!),
+      ),
     }));
-    const cell = (summary: Summary) => `${fixed(summary.median, 2)} (${fixed(summary.min, 2)}–${fixed(summary.max, 2)})`;
+    const cell = (summary: Summary) =>
+      `${fixed(summary.median, 2)} (${fixed(summary.min, 2)}–${fixed(summary.max, 2)})`;
     return {
       tables: [
         {

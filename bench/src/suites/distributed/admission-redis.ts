@@ -15,7 +15,11 @@ export interface RedisAdmissionCase extends AdmissionCase {
  * what is measured is the store's own cost: leases from Redis every `leaseShare × burst` jobs.
  */
 export async function run(test: RedisAdmissionCase): Promise<AdmissionSample> {
-  const store = await RedisThrottleStore.connect({ url: test.url, quota: test.quota, leaseShare: test.leaseShare });
+  const store = await RedisThrottleStore.connect({
+    url: test.url,
+    quota: test.quota,
+    leaseShare: test.leaseShare,
+  });
   const throttle = new Throttle({
     concurrency: test.concurrency,
     requestsPerMinute: { perMinute: 1e12, burst: test.burst },

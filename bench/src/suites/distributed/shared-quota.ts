@@ -6,7 +6,15 @@ import { integer, percent, seconds } from "../../harness/format.js";
 import { inRounds } from "../../harness/rounds.js";
 import { ratio, summarize } from "../../harness/stats.js";
 import { emulatorOptions, makespanWorkloads } from "../../workloads.js";
-import { API_KEY, boundFor, type EmulatorTruth, type MakespanRun, prepare, type Setup, truthOf } from "../makespan.js";
+import {
+  API_KEY,
+  boundFor,
+  type EmulatorTruth,
+  type MakespanRun,
+  prepare,
+  type Setup,
+  truthOf,
+} from "../makespan.js";
 import type { DistributedContext, DistributedSection, SectionResult } from "./sections.js";
 
 const PROCESSES = 4;
@@ -24,7 +32,12 @@ const VARIANTS: readonly Variant[] = [
   { id: "one", label: "1 process, in-memory Throttle", processes: 1, shared: false },
   { id: "one-redis", label: "1 process, quota in Redis", processes: 1, shared: true },
   { id: "shared", label: `${PROCESSES} processes, one quota in Redis`, processes: PROCESSES, shared: true },
-  { id: "separate", label: `${PROCESSES} processes, a Throttle each (collision)`, processes: PROCESSES, shared: false },
+  {
+    id: "separate",
+    label: `${PROCESSES} processes, a Throttle each (collision)`,
+    processes: PROCESSES,
+    shared: false,
+  },
 ];
 
 export interface SharedQuotaRun {
@@ -52,7 +65,8 @@ export const sharedQuotaSection: DistributedSection = {
   async run(context: DistributedContext): Promise<SectionResult> {
     const { scale, workloads: all } = makespanWorkloads(context.smoke);
     // To re-run a few: SLUICE_BENCH_WORKLOADS=rpm SLUICE_BENCH_VARIANTS=shared pnpm bench distributed
-    const ids = fromEnvironment("SLUICE_BENCH_WORKLOADS") ?? (context.smoke ? ["itpm"] : ["rpm", "itpm", "otpm"]);
+    const ids =
+      fromEnvironment("SLUICE_BENCH_WORKLOADS") ?? (context.smoke ? ["itpm"] : ["rpm", "itpm", "otpm"]);
     const variantIds = fromEnvironment("SLUICE_BENCH_VARIANTS");
     const variants = VARIANTS.filter((variant) => variantIds?.includes(variant.id) ?? true);
     const setups = ids.map((id) => prepare(all.find((workload) => workload.id === id)!, scale));
@@ -72,7 +86,9 @@ export const sharedQuotaSection: DistributedSection = {
       });
     }
     // The bound needs the tokens the emulator counted on a complete run: the one-process runs give them.
-    const bounds = setups.map((setup) => boundFor(setup, runs.filter((run) => run.variant === "one").map(asMakespanRun)));
+    const bounds = setups.map((setup) =>
+      boundFor(setup, runs.filter((run) => run.variant === "one").map(asMakespanRun)),
+    );
     const summaries = setups.flatMap((setup, index) =>
       variants.map((variant) => {
         const mine = runs.filter((run) => run.workload === setup.workload.id && run.variant === variant.id);
@@ -93,7 +109,16 @@ export const sharedQuotaSection: DistributedSection = {
       tables: [
         {
           title: `One quota, ${PROCESSES} processes: makespan as a share of the lower bound, and 429s`,
-          header: ["workload", "bound", "clients", "makespan (median)", "of bound", "429s (median, max)", "attempts/request", "incomplete"],
+          header: [
+            "workload",
+            "bound",
+            "clients",
+            "makespan (median)",
+            "of bound",
+            "429s (median, max)",
+            "attempts/request",
+            "incomplete",
+          ],
           numeric: [1, 3, 4, 5, 6, 7],
           rows: summaries.map((summary) => {
             const bound = bounds.find((candidate) => candidate.workload === summary.workload)!;
@@ -177,7 +202,8 @@ async function runVariant(
     const children = outcomes.flatMap((outcome) => (outcome.ok ? [outcome.data] : []));
     const succeeded = children.reduce((sum, child) => sum + child.succeeded, 0);
     const makespanMs =
-      Math.max(...children.map((child) => child.endedAtMs!)) - Math.min(...children.map((child) => child.startedAtMs!));
+      Math.max(...children.map((child) => child.endedAtMs!)) -
+      Math.min(...children.map((child) => child.startedAtMs!));
     return {
       workload: workload.id,
       variant: variant.id,

@@ -68,7 +68,9 @@ export async function freePort(): Promise<number> {
  * Starts `redis-server --port <free> --save "" --appendonly no --bind 127.0.0.1` and resolves once it
  * accepts connections (within 15 s, or rejects with its output). Stop it in `afterAll`.
  */
-export async function startRedisServer(options: { binary?: string; port?: number } = {}): Promise<RedisServer> {
+export async function startRedisServer(
+  options: { binary?: string; port?: number } = {},
+): Promise<RedisServer> {
   const binary = options.binary ?? findRedisServer();
   if (binary === undefined) throw new Error(`redis-server not found. ${HOW_TO_INSTALL}`);
   const port = options.port ?? (await freePort());
