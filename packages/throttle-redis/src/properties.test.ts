@@ -127,7 +127,20 @@ describe.skipIf(binary === undefined)("invariants across processes sharing one R
                 if (!controller.signal.aborted) throw error;
               });
             });
-          await Promise.all(runs);
+          // Bounded: a job that never starts fails the property instead of hanging the file.
+          let stall: NodeJS.Timeout | undefined;
+          await Promise.race([
+            Promise.all(runs),
+            new Promise((_, reject) => {
+              stall = setTimeout(() => {
+                const stats = throttles.map((throttle) => {
+                  const { queued, running, buckets } = throttle.stats();
+                  return { queued, running, buckets };
+                });
+                reject(new Error(`jobs still waiting after 30 s: ${JSON.stringify(stats)}`));
+              }, 30_000);
+            }),
+          ]).finally(() => clearTimeout(stall));
           await Promise.all(throttles.map((throttle) => throttle.close()));
           await Promise.all(stores.map((store) => store.close()));
           expect(peak).toBeLessThanOrEqual(limits.sharedCap);
@@ -144,7 +157,8 @@ describe.skipIf(binary === undefined)("invariants across processes sharing one R
           );
         },
       ),
-      { numRuns: 6 },
+      // No shrinking: each run takes seconds of real time; the first counterexample is reported as is.
+      { numRuns: 6, endOnFailure: true },
     );
   }, 240_000);
 });

@@ -74,7 +74,7 @@ end
  * `lease` is absolute, so a lost reply or a Redis restart heals on the next call: what the holder
  * held before minus what it holds now was spent or returned. `need` is all-or-nothing across every
  * bucket; `extra` is a best-effort refill ahead of need. `debt` = 1 for a job larger than the burst:
- * it waits for a full bucket (counting every holder's lease) and leaves it in debt.
+ * it waits for a full bucket (only this holder's own lease counted in it) and leaves it in debt.
  *
  * Returns { ok, waitMs, slotsGranted, then per bucket grant, level, leased, perMinute, burst }.
  */
@@ -111,7 +111,10 @@ for i = 0, n - 1 do
   end
   if B.need > 0 then
     local required = B.need
-    if ARGV[a + 7] == '1' then required = B.b - B.s end
+    -- A job larger than the burst waits for a full bucket with no other holder's lease in it: a
+    -- lease may already be spent and not yet reported, and counting it as still there would admit
+    -- the job into a bucket that is not full.
+    if ARGV[a + 7] == '1' then required = B.b - B.lease end
     local missing = required - B.l
     if missing > 1e-9 * math.max(1, B.need) then
       ok = 0
