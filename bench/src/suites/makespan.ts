@@ -88,7 +88,7 @@ export interface WorkloadBound {
   readonly bound: Bound;
 }
 
-export const API_KEY = "sluice-bench-key";
+const API_KEY = "sluice-bench-key";
 
 const CONTENDERS: readonly Contender[] = [
   {
@@ -268,20 +268,7 @@ async function runOnce(
   const { workload, scale } = setup;
   const emulator = await startEmulator(emulatorOptions(workload, scale));
   try {
-    const params: CompetitorParams = {
-      url: emulator.url,
-      apiKey: API_KEY,
-      model: scale.model,
-      documents: workload.documents,
-      maxTokens: workload.maxTokens,
-      timeScale: scale.timeScale,
-      minuteMs: setup.minuteMs,
-      concurrency: scale.concurrency,
-      told: setup.told,
-      requestsPerMinute: setup.requestsPerMinute,
-      ...(contender.burstSeconds === undefined ? {} : { burstSeconds: contender.burstSeconds }),
-      deadlineMs,
-    };
+    const params = competitorParams(setup, emulator.url, deadlineMs, contender.burstSeconds);
     const outcome = await runInChild<CompetitorResult>({
       module: contender.module,
       params,
@@ -308,6 +295,30 @@ async function runOnce(
   } finally {
     await emulator.close();
   }
+}
+
+/** What a competitor child gets for one workload against the emulator at `url`. */
+export function competitorParams(
+  setup: Setup,
+  url: string,
+  deadlineMs: number,
+  burstSeconds: number | undefined,
+): CompetitorParams {
+  const { workload, scale } = setup;
+  return {
+    url,
+    apiKey: API_KEY,
+    model: scale.model,
+    documents: workload.documents,
+    maxTokens: workload.maxTokens,
+    timeScale: scale.timeScale,
+    minuteMs: setup.minuteMs,
+    concurrency: scale.concurrency,
+    told: setup.told,
+    requestsPerMinute: setup.requestsPerMinute,
+    ...(burstSeconds === undefined ? {} : { burstSeconds }),
+    deadlineMs,
+  };
 }
 
 export function truthOf(stats: EmulatorStats): EmulatorTruth {

@@ -7,8 +7,8 @@ import { inRounds } from "../../harness/rounds.js";
 import { ratio, summarize } from "../../harness/stats.js";
 import { emulatorOptions, makespanWorkloads } from "../../workloads.js";
 import {
-  API_KEY,
   boundFor,
+  competitorParams,
   type EmulatorTruth,
   type MakespanRun,
   prepare,
@@ -157,20 +157,7 @@ async function runVariant(
   const emulator = await startEmulator(emulatorOptions(workload, scale));
   let barrier: Awaited<ReturnType<typeof startBarrier>> | undefined;
   try {
-    const base: CompetitorParams = {
-      url: emulator.url,
-      apiKey: API_KEY,
-      model: scale.model,
-      documents: workload.documents,
-      maxTokens: workload.maxTokens,
-      timeScale: scale.timeScale,
-      minuteMs: setup.minuteMs,
-      concurrency: scale.concurrency,
-      told: setup.told,
-      requestsPerMinute: setup.requestsPerMinute,
-      burstSeconds: 60,
-      deadlineMs,
-    };
+    const base = competitorParams(setup, emulator.url, deadlineMs, 60);
     const line = await startBarrier(variant.processes);
     barrier = line;
     const quota = `bench-${workload.id}-${round}-${Date.now()}`;
