@@ -7,6 +7,9 @@ import { type BenchmarkReport, writeReport } from "./harness/report.js";
 import type { AdmissionRun } from "./suites/admission.js";
 import type { AppRun } from "./suites/app.js";
 import type { CoreRun } from "./suites/core.js";
+import type { DistributedWorkersRow } from "./suites/distributed-workers.js";
+import type { AdmissionCostRun } from "./suites/distributed/admission-cost.js";
+import type { SharedQuotaRun } from "./suites/distributed/shared-quota.js";
 import type { MakespanRun, WorkloadBound } from "./suites/makespan.js";
 
 /**
@@ -57,7 +60,7 @@ describe("benchmarks in smoke mode", () => {
   it("lists every benchmark once, by a unique name", () => {
     const names = BENCHMARKS.map((benchmark) => benchmark.name);
     expect(new Set(names).size).toBe(names.length);
-    expect(names).toEqual(["core", "admission", "makespan", "app", "ai-sdk"]);
+    expect(names).toEqual(["core", "admission", "makespan", "app", "ai-sdk", "distributed"]);
   });
 
   it("core: both implementations do the same work, with time and peak memory", async () => {
@@ -125,4 +128,43 @@ describe("benchmarks in smoke mode", () => {
     expect(run.emulator.admitted).toBeGreaterThanOrEqual(30);
     expect(run.bound?.ms).toBeGreaterThan(0);
   });
+
+  it("distributed: 4 processes on one Redis quota, 4 uncoordinated, and one all finish every request; the store's admission cost is measured; a killed worker loses no item", async () => {
+    const report = await smoke("distributed");
+    const results = report.results as {
+      "shared-quota": { runs: SharedQuotaRun[] };
+      "admission-cost": { runs: AdmissionCostRun[] };
+      workers: DistributedWorkersRow[];
+    };
+    const runs = results["shared-quota"].runs;
+    expect(new Set(runs.map((run) => run.variant))).toEqual(
+      new Set(["one", "one-redis", "shared", "separate"]),
+    );
+    for (const run of runs) {
+      const label = `${run.workload} ${run.variant}`;
+      expect(run.ok, `${label}: ${run.error}`).toBe(true);
+      expect(run.incomplete, label).toBe(0);
+      expect(run.children.length, label).toBe(run.variant.startsWith("one") ? 1 : 4);
+      expect(run.emulator.admitted, label).toBe(run.succeeded);
+    }
+    // Sharing one quota must not provoke 429s, however slow the machine (that is what it is for).
+    for (const run of runs.filter((candidate) => candidate.variant === "shared")) {
+      expect(run.emulator.rateLimited, `${run.workload} shared`).toBe(0);
+    }
+    // The collision case is reported, whatever it came to.
+    expect(runs.some((run) => run.variant === "separate")).toBe(true);
+    const costs = results["admission-cost"].runs;
+    expect(costs.length).toBe(3);
+    for (const run of costs) {
+      expect(run.ok, `${run.variant}: ${run.error}`).toBe(true);
+      expect(run.usPerJob).toBeGreaterThan(0);
+    }
+    // One of 4 BullMQ workers killed with SIGKILL mid-run: every item still ends exactly once.
+    const worker = (measure: string) => results.workers.find((row) => row.measure === measure)?.value;
+    expect(worker("kill -9: items")).toBe(16);
+    expect(worker("kill -9: results returned")).toBe(16);
+    expect(worker("kill -9: items ended exactly once by the worker whose result was kept")).toBe(16);
+    expect(worker("kill -9: finished items redone")).toBe(0);
+    expect(worker("CPU: 2 workers / 1 worker")).toBeGreaterThan(0);
+  }, 300_000);
 });

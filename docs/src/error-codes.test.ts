@@ -38,6 +38,7 @@ describe("the error codes page", () => {
     expect([...documented.keys()]).toEqual([
       "@sluice/core",
       "@sluice/throttle",
+      "@sluice/throttle-redis",
       "@sluice/llm",
       "@sluice/llm-emulator",
     ]);

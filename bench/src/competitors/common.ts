@@ -24,11 +24,20 @@ export interface CompetitorParams {
   readonly burstSeconds?: number;
   /** In-flight work is aborted after this long (real ms), and what is left counts as unfinished. */
   readonly deadlineMs: number;
+  /** Several processes splitting one batch: this one sends documents index, index + count, … */
+  readonly shard?: { readonly index: number; readonly count: number };
+  /** Several processes: a start line (harness/barrier.ts) they pass together after their warm-up. */
+  readonly startBarrierUrl?: string;
+  /** Sluice only: share the quota with the other processes through Redis at this URL. */
+  readonly sharedQuota?: { readonly url: string; readonly quota: string; readonly concurrency?: number };
 }
 
 export interface CompetitorResult {
   /** From the first request to the last settled, real ms. */
   readonly makespanMs: number;
+  /** When this process started sending and when its last request settled (epoch ms). */
+  readonly startedAtMs?: number;
+  readonly endedAtMs?: number;
   readonly succeeded: number;
   readonly failed: number;
   /** Aborted at the deadline. */
@@ -53,8 +62,13 @@ export async function drive(
   warmUp: () => Promise<unknown>,
   send: Send,
 ): Promise<CompetitorResult> {
-  const prompts = makeDocuments(params.documents).map(promptFor);
+  const shard = params.shard;
+  const prompts = makeDocuments(params.documents)
+    .map(promptFor)
+    .filter((_, index) => shard === undefined || index % shard.count === shard.index);
   await warmUp();
+  if (params.startBarrierUrl !== undefined) await (await fetch(params.startBarrierUrl)).text();
+  const startedAtMs = Date.now();
   const controller = new AbortController();
   const deadline = setTimeout(
     () => controller.abort(new Error(`deadline of ${params.deadlineMs} ms`)),
@@ -63,6 +77,7 @@ export async function drive(
   const started = performance.now();
   const outcomes = await Promise.allSettled(prompts.map((prompt) => send(prompt, controller.signal)));
   const makespanMs = performance.now() - started;
+  const endedAtMs = Date.now();
   clearTimeout(deadline);
   const errors: Record<string, number> = {};
   let succeeded = 0;
@@ -79,7 +94,7 @@ export async function drive(
       errors[kind] = (errors[kind] ?? 0) + 1;
     }
   }
-  return { makespanMs, succeeded, failed, unfinished, errors };
+  return { makespanMs, startedAtMs, endedAtMs, succeeded, failed, unfinished, errors };
 }
 
 function isAbort(error: unknown): boolean {

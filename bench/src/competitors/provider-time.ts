@@ -1,5 +1,5 @@
 import { parsePlainNumber } from "@sluice/llm";
-import type { Clock } from "@sluice/throttle";
+import type { BucketShape, Clock, PauseReason, ThrottleStore } from "@sluice/throttle";
 
 /**
  * Time compression for a client that lives in provider time. The emulator compresses time by k: a
@@ -50,4 +50,45 @@ function convert(name: string, value: string, timeScale: number, clock: Clock): 
     return new Date(clock.now() + (at - Date.now()) * timeScale).toISOString();
   }
   return undefined;
+}
+
+/**
+ * A store that lives in real time (Redis refills by its own clock) seen from a Throttle in provider
+ * time: rates are k times higher per real minute, waits k times shorter in real ms. Amounts, levels
+ * and bursts are the same in both.
+ */
+export function providerTimeStore(store: ThrottleStore, timeScale: number): ThrottleStore {
+  const real = (shape: BucketShape): BucketShape => ({
+    perMinute: shape.perMinute * timeScale,
+    burst: shape.burst,
+  });
+  return {
+    define: (slot, shape, now, level) => store.define(slot, real(shape), now, level),
+    snapshot(slot, now) {
+      const snapshot = store.snapshot(slot, now);
+      return snapshot === undefined ? undefined : { ...snapshot, perMinute: snapshot.perMinute / timeScale };
+    },
+    maxCost(slot) {
+      const snapshot = store.snapshot(slot, 0);
+      return snapshot === undefined
+        ? store.maxCost(slot)
+        : Math.max(snapshot.perMinute / timeScale, snapshot.burst);
+    },
+    waitMs: (amounts, now) => store.waitMs(amounts, now) * timeScale,
+    tryTake: (amounts, now) => store.tryTake(amounts, now),
+    tryTakeBeside: (amounts, reserved, withinMs, now) =>
+      store.tryTakeBeside(amounts, reserved, withinMs / timeScale, now),
+    adjust: (slot, delta, now) => store.adjust(slot, delta, now),
+    lowerTo: (slot, level, now) => store.lowerTo(slot, level, now),
+    raiseTo: (slot, level, now) => store.raiseTo?.(slot, level, now),
+    subscribe: (onChange) => store.subscribe?.(onChange) ?? (() => {}),
+    sharePause: (until, now, reason: PauseReason) =>
+      store.sharePause?.(now + (until - now) / timeScale, now, reason),
+    pausedUntil(now) {
+      const until = store.pausedUntil?.(now);
+      return until === undefined ? undefined : now + (until - now) * timeScale;
+    },
+    acquireSlot: (now) => store.acquireSlot?.(now) ?? true,
+    releaseSlot: (now) => store.releaseSlot?.(now),
+  };
 }

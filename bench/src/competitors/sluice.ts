@@ -2,8 +2,9 @@ import Anthropic from "@anthropic-ai/sdk";
 import { withLimiter } from "@sluice/llm";
 import { createAnthropicModel } from "@sluice/llm-anthropic";
 import { Throttle, type ThrottleOptions } from "@sluice/throttle";
+import { RedisThrottleStore } from "@sluice/throttle-redis";
 import { type CompetitorParams, type CompetitorResult, countTokensOnce, drive } from "./common.js";
-import { providerClock, providerTimeFetch } from "./provider-time.js";
+import { providerClock, providerTimeFetch, providerTimeStore } from "./provider-time.js";
 
 /**
  * Attempts per request, retries included. The README example says 4; on the faults workloads about
@@ -15,6 +16,7 @@ const MAX_ATTEMPTS = 8;
  * Sluice as its READMEs show it: a Throttle with the concurrency cap and the known limits (none when
  * they are unknown: it learns them from headers), owning retries; the Anthropic adapter behind
  * `withLimiter`, which reserves input and max_tokens, refunds from real usage and feeds headers back.
+ * With `sharedQuota`, its buckets live in Redis, shared with the other processes of the batch.
  */
 export async function run(params: CompetitorParams): Promise<CompetitorResult> {
   const clock = providerClock(params.timeScale);
@@ -25,7 +27,18 @@ export async function run(params: CompetitorParams): Promise<CompetitorResult> {
     retry: { maxAttempts: MAX_ATTEMPTS },
     clock,
   };
-  const throttle = new Throttle(options);
+  const shared = params.sharedQuota;
+  const store =
+    shared === undefined
+      ? undefined
+      : await RedisThrottleStore.connect({
+          url: shared.url,
+          quota: shared.quota,
+          ...(shared.concurrency === undefined ? {} : { concurrency: shared.concurrency }),
+        });
+  const throttle = new Throttle(
+    store === undefined ? options : { ...options, store: providerTimeStore(store, params.timeScale) },
+  );
   const client = new Anthropic({
     baseURL: params.url,
     apiKey: params.apiKey,
@@ -41,6 +54,7 @@ export async function run(params: CompetitorParams): Promise<CompetitorResult> {
   );
   const stats = throttle.stats();
   await throttle.close();
+  await store?.close();
   return {
     ...result,
     client: {

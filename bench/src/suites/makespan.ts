@@ -227,7 +227,7 @@ function selected<T extends { readonly id: string }>(
   return items.filter((item) => ids.includes(item.id));
 }
 
-function prepare(workload: MakespanWorkload, scale: MakespanScale): Setup {
+export function prepare(workload: MakespanWorkload, scale: MakespanScale): Setup {
   const prompts = makeDocuments(workload.documents).map(promptFor);
   const predicted = predictRequests(prompts, workload.maxTokens, scale.seed);
   const told = toldLimits(workload);
@@ -259,20 +259,7 @@ async function runOnce(
   const { workload, scale } = setup;
   const emulator = await startEmulator(emulatorOptions(workload, scale));
   try {
-    const params: CompetitorParams = {
-      url: emulator.url,
-      apiKey: API_KEY,
-      model: scale.model,
-      documents: workload.documents,
-      maxTokens: workload.maxTokens,
-      timeScale: scale.timeScale,
-      minuteMs: setup.minuteMs,
-      concurrency: scale.concurrency,
-      told: setup.told,
-      requestsPerMinute: setup.requestsPerMinute,
-      ...(contender.burstSeconds === undefined ? {} : { burstSeconds: contender.burstSeconds }),
-      deadlineMs,
-    };
+    const params = competitorParams(setup, emulator.url, deadlineMs, contender.burstSeconds);
     const outcome = await runInChild<CompetitorResult>({
       module: contender.module,
       params,
@@ -301,8 +288,32 @@ async function runOnce(
   }
 }
 
+/** What a competitor child gets for one workload against the emulator at `url`. */
+export function competitorParams(
+  setup: Setup,
+  url: string,
+  deadlineMs: number,
+  burstSeconds: number | undefined,
+): CompetitorParams {
+  const { workload, scale } = setup;
+  return {
+    url,
+    apiKey: API_KEY,
+    model: scale.model,
+    documents: workload.documents,
+    maxTokens: workload.maxTokens,
+    timeScale: scale.timeScale,
+    minuteMs: setup.minuteMs,
+    concurrency: scale.concurrency,
+    told: setup.told,
+    requestsPerMinute: setup.requestsPerMinute,
+    ...(burstSeconds === undefined ? {} : { burstSeconds }),
+    deadlineMs,
+  };
+}
+
 /** The bound of a workload, from the token counts of an emulator run that finished every request. */
-function boundFor(setup: Setup, runs: readonly MakespanRun[]): WorkloadBound {
+export function boundFor(setup: Setup, runs: readonly MakespanRun[]): WorkloadBound {
   const { workload, scale, predicted } = setup;
   const n = predicted.length;
   const predictedInputTokens = predicted.reduce((sum, request) => sum + request.inputTokens, 0);

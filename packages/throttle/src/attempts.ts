@@ -85,6 +85,7 @@ export class Attempts {
     const state = this.state;
     const now = state.clock.now();
     state.running--;
+    state.store.releaseSlot?.(now);
     const duration = now - job.startedAt;
     state.noteDuration(duration);
     if (state.emitter.has("settle")) {

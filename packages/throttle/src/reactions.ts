@@ -97,6 +97,7 @@ export class Reactions {
     state.pausedUntil = until;
     state.pauseReason = reason;
     state.emitter.emit("pause", { reason, until, retryAfterMs });
+    state.store.sharePause?.(until, now, reason);
     // Jobs that must start before the pause ends can be told now.
     this.deadlines.failBefore(until);
   }

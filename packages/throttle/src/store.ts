@@ -1,4 +1,5 @@
 import { TokenBucket, tolerance } from "./bucket.js";
+import type { PauseReason } from "./events.js";
 
 /** A per-minute limit as a bucket: refill rate and the most it holds. */
 export interface BucketShape {
@@ -58,6 +59,31 @@ export interface ThrottleStore {
    * the provider reported that much headroom. A store without it keeps to the configured burst.
    */
   raiseTo?(slot: number, level: number, now: number): void;
+
+  // What follows is for stores shared by several processes; a store without these methods is private
+  // to one throttle, and the throttle behaves as if nobody else drew on the quota.
+
+  /**
+   * Optional: calls `onChange` whenever the shared state changed in a way that may let a waiting job
+   * start (another process returned units or slots, a lease arrived, a pause or limit was shared).
+   * The throttle runs its admission pass on it, so call it later (after an answer from the shared
+   * side), never from inside a store method. Returns the unsubscribe function.
+   */
+  subscribe?(onChange: () => void): () => void;
+  /**
+   * Optional: a rate-limit pause this process saw (a 429 with retry-after), to be shared with every
+   * process; `until` is in the caller's clock, as `now` is.
+   */
+  sharePause?(until: number, now: number, reason: PauseReason): void;
+  /** Optional: the end of a pause another process shared, in the caller's clock (undefined: none). */
+  pausedUntil?(now: number): number | undefined;
+  /**
+   * Optional: takes one slot of a concurrency cap shared by every process, and returns false when
+   * none is free now (the store calls the `subscribe` listener once one may be).
+   */
+  acquireSlot?(now: number): boolean;
+  /** Optional: gives back a slot `acquireSlot` took. */
+  releaseSlot?(now: number): void;
 }
 
 /** Bucket state in this process's memory. */

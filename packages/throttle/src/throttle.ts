@@ -48,6 +48,7 @@ export class Throttle {
   private readonly lifecycle: Lifecycle;
   private readonly headerSync: HeaderSync;
   private readonly reactions: Reactions;
+  private readonly unsubscribe: (() => void) | undefined;
 
   constructor(options: ThrottleOptions = {}) {
     const resolved = resolveOptions(options);
@@ -71,6 +72,8 @@ export class Throttle {
       this.lifecycle,
       this.headerSync,
     );
+    // A store shared with other processes says when their work freed capacity or paused us all.
+    this.unsubscribe = state.store.subscribe?.(() => this.admission.admitWhatFits());
   }
 
   /**
@@ -191,7 +194,7 @@ export class Throttle {
    * run to the end); running tasks are never interrupted. Resolves once nothing is running.
    */
   close(options: CloseOptions = {}): Promise<void> {
-    return this.lifecycle.close(options);
+    return this.lifecycle.close(options).then(() => this.unsubscribe?.());
   }
 
   /** A signal fired: every waiting job of it leaves before admission runs again. */

@@ -57,6 +57,7 @@ export class Admission {
     this.retries.promote(now);
     this.deadlines.expire(now);
     let wake = Number.POSITIVE_INFINITY;
+    this.adoptSharedPause(now);
     while (queue.size > 0) {
       if (now < state.pausedUntil) {
         wake = state.pausedUntil;
@@ -79,14 +80,18 @@ export class Admission {
         continue;
       }
       if (state.running >= state.concurrency.limit) break; // a settling task runs a pass again
+      const store = state.store;
+      // A cap shared with other processes: the store calls back when a slot may be free again.
+      if (store.acquireSlot?.(now) === false) break;
       const requests = head.amounts[REQUESTS]!;
-      const wait = Math.max(state.store.waitMs(head.amounts, now), state.ramp.waitMs(requests, now));
-      if (wait <= 0 && state.store.tryTake(head.amounts, now)) {
+      const wait = Math.max(store.waitMs(head.amounts, now), state.ramp.waitMs(requests, now));
+      if (wait <= 0 && store.tryTake(head.amounts, now)) {
         state.ramp.take(requests);
         this.dequeue(head);
         this.start(head, now);
         continue;
       }
+      store.releaseSlot?.(now);
       // A store shared with other processes may refuse what it just promised; look again shortly.
       const headWait = wait > 0 ? wait : 1;
       const passer = takeBackfill(state, head, headWait, now);
@@ -100,6 +105,17 @@ export class Admission {
       break;
     }
     return Math.min(wake, this.retries.nextAt, this.deadlines.nextAt);
+  }
+
+  /** A rate-limit pause another process shared (through the store) holds this throttle too. */
+  private adoptSharedPause(now: number): void {
+    const state = this.state;
+    const until = state.store.pausedUntil?.(now);
+    if (until === undefined || until <= state.pausedUntil || until <= now) return;
+    state.pausedUntil = until;
+    state.pauseReason = "rate_limited";
+    state.emitter.emit("pause", { reason: "rate_limited", until, retryAfterMs: undefined });
+    this.deadlines.failBefore(until);
   }
 
   private dequeue(job: Job): void {

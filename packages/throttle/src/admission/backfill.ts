@@ -30,7 +30,11 @@ export function takeBackfill(
       if (state.costAboveLimit(job.amounts) !== undefined) continue;
       const requests = job.amounts[REQUESTS]!;
       if (!ramp.fitsBeside(requests, headRequests, headWait, now)) continue;
-      if (!store.tryTakeBeside(job.amounts, head.amounts, headWait, now)) continue;
+      if (store.acquireSlot?.(now) === false) return undefined;
+      if (!store.tryTakeBeside(job.amounts, head.amounts, headWait, now)) {
+        store.releaseSlot?.(now);
+        continue;
+      }
       ramp.take(requests);
       return job;
     }

@@ -1,0 +1,3 @@
+export { RedisUnreachableError } from "./errors.js";
+export type { RedisThrottleStoreOptions } from "./options.js";
+export { RedisThrottleStore } from "./store.js";
