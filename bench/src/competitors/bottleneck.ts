@@ -3,7 +3,7 @@ import Bottleneck from "bottleneck";
 import {
   type CompetitorParams,
   type CompetitorResult,
-  countTokensOnce,
+  countTokensWarmUp,
   drive,
   messageBody,
 } from "./common.js";
@@ -31,7 +31,7 @@ export function run(params: CompetitorParams): Promise<CompetitorResult> {
   const limiter = new Bottleneck(options);
   return drive(
     params,
-    () => countTokensOnce(client, params),
+    () => countTokensWarmUp(client, params),
     (prompt, signal) =>
       limiter.schedule(() => {
         signal.throwIfAborted();

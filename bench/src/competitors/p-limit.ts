@@ -3,7 +3,7 @@ import pLimit from "p-limit";
 import {
   type CompetitorParams,
   type CompetitorResult,
-  countTokensOnce,
+  countTokensWarmUp,
   drive,
   messageBody,
 } from "./common.js";
@@ -14,7 +14,7 @@ export function run(params: CompetitorParams): Promise<CompetitorResult> {
   const limit = pLimit(params.concurrency);
   return drive(
     params,
-    () => countTokensOnce(client, params),
+    () => countTokensWarmUp(client, params),
     (prompt, signal) =>
       limit(() => {
         signal.throwIfAborted();

@@ -3,7 +3,7 @@ import PQueue from "p-queue";
 import {
   type CompetitorParams,
   type CompetitorResult,
-  countTokensOnce,
+  countTokensWarmUp,
   drive,
   messageBody,
 } from "./common.js";
@@ -26,7 +26,7 @@ export function run(params: CompetitorParams): Promise<CompetitorResult> {
         });
   return drive(
     params,
-    () => countTokensOnce(client, params),
+    () => countTokensWarmUp(client, params),
     (prompt, signal) =>
       queue.add(() => {
         signal.throwIfAborted();

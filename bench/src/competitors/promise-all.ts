@@ -2,7 +2,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import {
   type CompetitorParams,
   type CompetitorResult,
-  countTokensOnce,
+  countTokensWarmUp,
   drive,
   messageBody,
 } from "./common.js";
@@ -12,7 +12,7 @@ export function run(params: CompetitorParams): Promise<CompetitorResult> {
   const client = new Anthropic({ baseURL: params.url, apiKey: params.apiKey });
   return drive(
     params,
-    () => countTokensOnce(client, params),
+    () => countTokensWarmUp(client, params),
     (prompt, signal) => client.messages.create(messageBody(params, prompt), { signal }),
   );
 }

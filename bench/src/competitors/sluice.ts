@@ -2,7 +2,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { withLimiter } from "@sluice/llm";
 import { createAnthropicModel } from "@sluice/llm-anthropic";
 import { Throttle, type ThrottleOptions } from "@sluice/throttle";
-import { type CompetitorParams, type CompetitorResult, countTokensOnce, drive } from "./common.js";
+import { type CompetitorParams, type CompetitorResult, countTokensWarmUp, drive } from "./common.js";
 import { providerClock, providerTimeFetch } from "./provider-time.js";
 
 /**
@@ -35,7 +35,7 @@ export async function run(params: CompetitorParams): Promise<CompetitorResult> {
   const model = withLimiter(createAnthropicModel({ client, model: params.model }), throttle);
   const result = await drive(
     params,
-    () => countTokensOnce(client, params),
+    () => countTokensWarmUp(client, params),
     (prompt, signal) =>
       model.generate({ messages: [{ role: "user", content: prompt }], maxTokens: params.maxTokens, signal }),
   );
