@@ -7,9 +7,9 @@ import { type BenchmarkReport, writeReport } from "./harness/report.js";
 import type { AdmissionRun } from "./suites/admission.js";
 import type { AppRun } from "./suites/app.js";
 import type { CoreRun } from "./suites/core.js";
-import type { DistributedWorkersRow } from "./suites/distributed-workers.js";
 import type { AdmissionCostRun } from "./suites/distributed/admission-cost.js";
 import type { SharedQuotaRun } from "./suites/distributed/shared-quota.js";
+import type { DistributedWorkersRow } from "./suites/distributed-workers.js";
 import type { MakespanRun, WorkloadBound } from "./suites/makespan.js";
 
 /**

@@ -2,7 +2,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import {
   type CompetitorParams,
   type CompetitorResult,
-  countTokensOnce,
+  countTokensWarmUp,
   drive,
   messageBody,
 } from "./common.js";
@@ -19,7 +19,7 @@ export function driveSdk(params: CompetitorParams, schedule: Schedule): Promise<
   const client = new Anthropic({ baseURL: params.url, apiKey: params.apiKey });
   return drive(
     params,
-    () => countTokensOnce(client, params),
+    () => countTokensWarmUp(client, params),
     (prompt, signal) =>
       schedule(async () => {
         signal.throwIfAborted();

@@ -3,7 +3,7 @@ import { withLimiter } from "@sluice/llm";
 import { createAnthropicModel } from "@sluice/llm-anthropic";
 import { Throttle, type ThrottleOptions } from "@sluice/throttle";
 import { RedisThrottleStore } from "@sluice/throttle-redis";
-import { type CompetitorParams, type CompetitorResult, countTokensOnce, drive } from "./common.js";
+import { type CompetitorParams, type CompetitorResult, countTokensWarmUp, drive } from "./common.js";
 import { providerClock, providerTimeFetch, providerTimeStore } from "./provider-time.js";
 
 /**
@@ -48,7 +48,7 @@ export async function run(params: CompetitorParams): Promise<CompetitorResult> {
   const model = withLimiter(createAnthropicModel({ client, model: params.model }), throttle);
   const result = await drive(
     params,
-    () => countTokensOnce(client, params),
+    () => countTokensWarmUp(client, params),
     (prompt, signal) =>
       model.generate({ messages: [{ role: "user", content: prompt }], maxTokens: params.maxTokens, signal }),
   );

@@ -30,6 +30,7 @@ export class Attempts {
     job.attempt++;
     job.admittedEpoch = state.concurrency.epoch;
     job.startedAt = now;
+    job.countedByProvider = 0;
     state.running++;
     state.counts.attempts++;
     this.headerSync.noteAdmitted(job);
@@ -76,7 +77,8 @@ export class Attempts {
       if (delta === 0) continue;
       charged[slot] = value;
       state.chargedTotals[slot]! += delta;
-      state.store.adjust(slot, -delta, now);
+      // Headers that set this level already counted the attempt at what the provider charged.
+      if ((context.job.countedByProvider & (1 << slot)) === 0) state.store.adjust(slot, -delta, now);
     }
     this.admission.admitWhatFits();
   };

@@ -1,3 +1,4 @@
+import { INPUT_TOKENS, REQUESTS } from "./cost.js";
 import type { RateLimitHeaders, RateLimitWindow } from "./headers.js";
 import type { Job } from "./job.js";
 import { defaultBurst } from "./options.js";
@@ -31,7 +32,6 @@ export class HeaderSync {
 
   /** An attempt is about to be admitted (before its cost joins the admitted totals). */
   noteAdmitted(job: Job): void {
-    if (!this.state.options.spendRemaining) return;
     job.admittedBefore = Array.from(this.state.admittedTotals);
     job.runNext = undefined;
     job.runPrev = this.newestRunning;
@@ -54,20 +54,21 @@ export class HeaderSync {
 
   /** Applies the headers of a response; `job` is the attempt they answer, when known. */
   apply(headers: RateLimitHeaders, now: number, job?: Job): void {
-    const since = (job ?? this.oldestRunning)?.admittedBefore;
-    this.window(0, headers.requests, now, since);
-    this.window(1, headers.inputTokens, now, since);
-    this.window(2, headers.outputTokens, now, since);
-    this.window(3, headers.tokens, now, since);
+    const answering = job ?? this.oldestRunning;
+    this.window(0, headers.requests, now, answering);
+    this.window(1, headers.inputTokens, now, answering);
+    this.window(2, headers.outputTokens, now, answering);
+    this.window(3, headers.tokens, now, answering);
   }
 
   private window(
     slot: number,
     window: RateLimitWindow | undefined,
     now: number,
-    since: readonly number[] | undefined,
+    answering: Job | undefined,
   ): void {
     if (window === undefined) return;
+    const since = answering?.admittedBefore;
     const { store, options } = this.state;
     const current = store.snapshot(slot, now);
     const limit = window.limit;
@@ -89,14 +90,23 @@ export class HeaderSync {
     // Other processes draw on the same quota: when the provider saw less left than we did, it is
     // right. (A value rounded to the thousand may be up to 500 low; allowing for that when lowering
     // let 429s through in the benchmark, so it is taken as sent.)
+    const before = store.snapshot(slot, now)?.level;
     store.lowerTo(slot, remaining, now);
+    // The new level holds every attempt the provider had seen, at what it charged them.
+    if (changed(before, store.snapshot(slot, now)?.level)) this.countedByProvider(slot, undefined);
     if (!options.spendRemaining || store.raiseTo === undefined) return;
     // Raise only to the least a rounded value may stand for, less what it may not have counted yet.
     const rounding = slot !== 0 && remaining > 0 && remaining % 1_000 === 0 ? ROUNDING_SLACK : 0;
     const atLeast = remaining - rounding;
     const uncounted = since === undefined ? 0 : this.state.admittedTotals[slot]! - since[slot]!;
     const headroom = atLeast - uncounted;
-    if (headroom > 0) store.raiseTo(slot, headroom, now);
+    if (headroom > 0) {
+      const level = store.snapshot(slot, now)?.level;
+      store.raiseTo(slot, headroom, now);
+      // The raise left out what was admitted since `answering` started; the attempts before it
+      // are in `remaining`, at what the provider charged them.
+      if (changed(level, store.snapshot(slot, now)?.level)) this.countedByProvider(slot, answering);
+    }
     // A provider that reports more left than our burst holds at least that much: our bucket may hold
     // it too, so time lost to a late timer is made up as the provider's own bucket makes it up.
     const bucket = store.snapshot(slot, now);
@@ -109,6 +119,22 @@ export class HeaderSync {
     }
   }
 
+  /**
+   * After a level was set from the provider's figures, the running attempts those figures count
+   * must not correct the bucket again when they report usage: an input estimate 15% high would be
+   * refunded twice, and the double refund is a 429. Only slots the provider charges for good on
+   * arrival (requests, input tokens) are marked; an output reservation is still refunded by the
+   * provider when the call ends, so its refund is still due. `before` limits the marking to attempts
+   * admitted before it (the raise counts the later ones as not yet seen); undefined marks all.
+   */
+  private countedByProvider(slot: number, before: Job | undefined): void {
+    if (slot !== REQUESTS && slot !== INPUT_TOKENS) return;
+    const bit = 1 << slot;
+    for (let job = this.oldestRunning; job !== undefined && job !== before; job = job.runNext) {
+      job.countedByProvider |= bit;
+    }
+  }
+
   private announce(slot: number, perMinute: number, burst: number): void {
     this.state.emitter.emit("limit", {
       dimension: this.state.dimensions.names[slot]!,
@@ -117,4 +143,8 @@ export class HeaderSync {
       learned: this.learned[slot] ?? false,
     });
   }
+}
+
+function changed(before: number | undefined, after: number | undefined): boolean {
+  return before !== undefined && after !== undefined && before !== after;
 }

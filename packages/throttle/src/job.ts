@@ -50,6 +50,12 @@ export class Job implements LaneEntry<Job>, Watched<Job> {
   runNext: Job | undefined = undefined;
   /** What the throttle had admitted in all, by slot, just before this attempt (see HeaderSync). */
   admittedBefore: number[] | undefined = undefined;
+  /**
+   * Slots (bit per slot) whose level was since set from the provider's headers, which already
+   * count this attempt as the provider charged it: its usage report then corrects the totals only,
+   * not the bucket again (see HeaderSync).
+   */
+  countedByProvider = 0;
 
   constructor(
     readonly task: (context: ThrottleTaskContext) => unknown,
