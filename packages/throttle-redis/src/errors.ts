@@ -8,7 +8,7 @@ export class RedisUnreachableError extends ThrottleError {
     const reason = options?.cause instanceof Error ? ` (${options.cause.message})` : "";
     super(
       "redis_unreachable",
-      `Could not connect to Redis at ${url}${reason}. Start a server (apt install redis-server, or brew install redis, then redis-server) or pass the URL of a running one.`,
+      `Could not reach Redis at ${url}${reason}. Start a server (apt install redis-server, or brew install redis, then redis-server) or pass the URL of a running one.`,
       options,
     );
     this.url = url;

@@ -5,11 +5,11 @@ import { openProvider } from "../providers.js";
 import { RunStats } from "../stats.js";
 import { ModelCalls } from "./model-calls.js";
 import { SUMMARIZER_QUEUE } from "./queue-name.js";
-import { workerThrottle } from "./worker-throttle.js";
+import { SharedQuota } from "./worker-throttle.js";
 
 /**
- * `summarize worker --redis URL`: opens the provider as a run would (behind this worker's throttle)
- * and runs the pool's model calls until `signal` aborts (Ctrl-C, SIGTERM), then finishes or hands
+ * `summarize worker --redis URL`: opens the provider as a run would, behind a throttle whose buckets
+ * are the pool's shared quota in that Redis (one per provider, server and key), and runs the pool's model calls until `signal` aborts (Ctrl-C, SIGTERM), then finishes or hands
  * back its calls and closes. Resolves when it has stopped.
  */
 export async function runPoolWorker(
@@ -17,9 +17,13 @@ export async function runPoolWorker(
   io: { readonly stderr: NodeJS.WritableStream; readonly signal: AbortSignal },
 ): Promise<void> {
   const stats = new RunStats();
+  const quota = await SharedQuota.connect(options.redis, options);
   const session = await openProvider(options, stats, new RunControl(), (throttleOptions) =>
-    workerThrottle(throttleOptions),
-  );
+    quota.throttle(throttleOptions),
+  ).catch(async (error: unknown) => {
+    await quota.close();
+    throw error;
+  });
   try {
     const worker = await startWorker({
       connection: options.redis,
@@ -40,5 +44,6 @@ export async function runPoolWorker(
     io.stderr.write(`summarize worker: left the pool after ${worker.completed} calls.\n`);
   } finally {
     await session.close();
+    await quota.close();
   }
 }

@@ -1,4 +1,4 @@
-import { RedisUnreachableError, RunInUseError } from "@sluice/bullmq";
+import { RunInUseError } from "@sluice/bullmq";
 import { isLlmError } from "@sluice/llm";
 import { Command, CommanderError } from "commander";
 import { UsageError } from "../errors.js";
@@ -8,7 +8,9 @@ import { runPoolWorker } from "./pool-worker.js";
 
 /** Redis or the pool refused the setup before any work was sent: the bad-setup exit code. */
 export function isPoolSetupError(error: unknown): error is Error {
-  return error instanceof RedisUnreachableError || error instanceof RunInUseError;
+  // Both the BullMQ runner and the shared quota's store say `redis_unreachable` when Redis is not there.
+  const code = (error as { code?: unknown } | null)?.code;
+  return error instanceof RunInUseError || (error instanceof Error && code === "redis_unreachable");
 }
 
 /**
