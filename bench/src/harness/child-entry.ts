@@ -7,6 +7,15 @@ process.once("message", (job: { module: string; params: unknown }) => {
   void main(job);
 });
 
+// A task whose promise never settles and leaves nothing running would let the process exit quietly:
+// say so instead, so the run fails with a reason rather than "without a result".
+process.once("beforeExit", () => {
+  send({
+    type: "error",
+    error: "the event loop emptied before run() settled (a promise that never resolves)",
+  });
+});
+
 async function main(job: { module: string; params: unknown }): Promise<void> {
   try {
     const loaded = (await import(new URL(`../${job.module}.js`, import.meta.url).href)) as {

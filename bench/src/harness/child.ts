@@ -64,7 +64,9 @@ export async function runInChild<T>(job: ChildJob): Promise<ChildOutcome<T>> {
     child.once("error", (error) => {
       output += `\n${error.message}`;
     });
-    child.once("exit", (code, signal) => {
+    // "close", not "exit": a message the child sent just before exiting can still be in the IPC
+    // channel when "exit" fires (seen on a loaded machine); "close" waits for the channel to close.
+    child.once("close", (code, signal) => {
       clearTimeout(timer);
       if (message?.type === "result") {
         resolve({ ok: true, data: message.data as T, memory: message.memory! });
