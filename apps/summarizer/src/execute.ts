@@ -5,7 +5,6 @@ import { usageCost } from "@sluice/llm";
 import { BATCHES_DIR } from "./batch.js";
 import type { RateLimits } from "./bound.js";
 import { Budget } from "./budget.js";
-import { openPoolSession } from "./distributed/pool-session.js";
 import { InterruptedError, messageOf } from "./errors.js";
 import { buildIndex } from "./index-file.js";
 import { Journal, STATE_DIR } from "./journal.js";
@@ -77,7 +76,12 @@ export async function executeRun(prepared: PreparedRun, io: ExecuteIo): Promise<
     session = await withTracing(
       options.redis === undefined
         ? await openProvider(options, stats, control)
-        : await openPoolSession({ ...options, redis: options.redis }, stats, control, io.command.slice(1)),
+        : await (await import("./distributed/pool-session.js")).openPoolSession(
+            { ...options, redis: options.redis },
+            stats,
+            control,
+            io.command.slice(1),
+          ),
     );
     await journal.append({
       v: 1,

@@ -132,8 +132,7 @@ export async function openProvider(
     });
   }
 
-  // Loaded only when needed: a local run then never loads the Anthropic SDK or the emulator.
-  const { createAnthropicModel, createMessageBatches } = await import("@sluice/llm-anthropic");
+  const { createAnthropicModel, createMessageBatches } = await anthropicAdapter();
   let emulator: Emulator | undefined;
   let baseUrl = options.baseUrl;
   let apiKey = options.apiKey;
@@ -279,4 +278,22 @@ function limitOption<K extends "requestsPerMinute" | "inputTokensPerMinute" | "o
   value: number | undefined,
 ): Partial<Record<K, number>> {
   return value === undefined ? {} : ({ [name]: value } as Partial<Record<K, number>>);
+}
+
+let anthropicLoading: Promise<typeof import("@sluice/llm-anthropic")> | undefined;
+
+/**
+ * The Anthropic adapter (and its SDK), loaded only for a run that needs it: a local run never loads
+ * it. `preloadProvider` starts the load while the inputs are planned, so it does not add to the time
+ * before the first call; both share one promise.
+ */
+function anthropicAdapter(): Promise<typeof import("@sluice/llm-anthropic")> {
+  anthropicLoading ??= import("@sluice/llm-anthropic");
+  return anthropicLoading;
+}
+
+/** Starts loading the provider's adapter now, for a run that will call it; errors surface where it is used. */
+export function preloadProvider(options: Pick<SummarizerOptions, "provider" | "dryRun" | "redis">): void {
+  if (options.dryRun || options.redis !== undefined) return;
+  if (options.provider === "anthropic" || options.provider === "emulator") anthropicAdapter().catch(() => {});
 }

@@ -11,7 +11,7 @@ import type { SummarizerOptions } from "./options.js";
 import { type IndexFile, writeIndex } from "./outputs.js";
 import type { DryRun } from "./plan.js";
 import { displayPath, type PreparedRun, prepareRun } from "./prepare.js";
-import { endpointFor } from "./providers.js";
+import { endpointFor, preloadProvider } from "./providers.js";
 import { buildReport, formatReport, type RunReport, shellQuote } from "./report.js";
 import { RunStats } from "./stats.js";
 import type { StatusLine } from "./status-line.js";
@@ -54,6 +54,7 @@ export interface RunResult {
  *   { stdout: process.stdout, stderr: process.stderr, isTTY: false, cwd, command: ["summarize", "docs/"] });
  */
 export async function runSummarizer(options: SummarizerOptions, io: RunIo): Promise<RunResult> {
+  preloadProvider(options);
   const prepared = await prepareRun(options, io);
   if (options.dryRun) return printDryRun(options, prepared.plan, prepared.modelId, io);
   if (prepared.plan.totals.todo === 0 && prepared.plan.totals.resumed === 0) return nothingToDo(prepared, io);

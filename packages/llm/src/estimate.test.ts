@@ -87,3 +87,52 @@ describe("TokenEstimator", () => {
     expect(() => new TokenEstimator({ riseRate: 0 })).toThrow(RangeError);
   });
 });
+
+describe("estimateTextTokens by code unit", () => {
+  // The rule as first written, by code point with a regex: the fast loop must count exactly as it does.
+  const DENSE = /[\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]|[\u{10000}-\u{10ffff}]/u;
+  const byCodePoint = (text: string) => {
+    let ascii = 0;
+    let dense = 0;
+    let other = 0;
+    for (const char of text) {
+      if ((char.codePointAt(0) ?? 0) < 0x80) ascii += 1;
+      else if (DENSE.test(char)) dense += 1;
+      else other += 1;
+    }
+    return text === "" ? 0 : Math.ceil(ascii / 3.5 + dense + other / 2);
+  };
+
+  it("counts every range edge, surrogate pairs and lone surrogates as the code-point rule does", () => {
+    const edges = [
+      0x7f, 0x80, 0x10ff, 0x1100, 0x11ff, 0x1200, 0x2e7f, 0x2e80, 0x9fff, 0xa000, 0xabff, 0xac00,
+    ];
+    edges.push(
+      0xd7af,
+      0xd7b0,
+      0xd800,
+      0xdbff,
+      0xdc00,
+      0xdfff,
+      0xf8ff,
+      0xf900,
+      0xfaff,
+      0xfb00,
+      0xfeff,
+      0xff00,
+    );
+    edges.push(0xffef, 0xfff0, 0xffff);
+    const singles = edges.map((code) => String.fromCharCode(code));
+    const samples = [
+      ...singles,
+      singles.join(""),
+      "😀 emoji 𝒳 and 漢字 and hangul 한국어 and é",
+      "\ud800", // lone high surrogate
+      "a\udc00b", // lone low surrogate
+      "\ud83d\ud83d\ude00", // a high surrogate before a pair
+      "plain ASCII prose, nothing else.",
+    ];
+    for (const sample of samples)
+      expect(estimateTextTokens(sample), JSON.stringify(sample)).toBe(byCodePoint(sample));
+  });
+});

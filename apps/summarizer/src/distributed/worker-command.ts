@@ -1,17 +1,10 @@
-import { RunInUseError } from "@sluice/bullmq";
 import { isLlmError } from "@sluice/llm";
 import { Command, CommanderError } from "commander";
 import { UsageError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 import { type RawFlags, resolveOptions } from "../options.js";
 import { runPoolWorker } from "./pool-worker.js";
-
-/** Redis or the pool refused the setup before any work was sent: the bad-setup exit code. */
-export function isPoolSetupError(error: unknown): error is Error {
-  // Both the BullMQ runner and the shared quota's store say `redis_unreachable` when Redis is not there.
-  const code = (error as { code?: unknown } | null)?.code;
-  return error instanceof RunInUseError || (error instanceof Error && code === "redis_unreachable");
-}
+import { isPoolSetupError } from "./setup-errors.js";
 
 /**
  * `summarize worker --redis redis://host:6379 [provider flags]`: joins the pool until Ctrl-C or
