@@ -18,7 +18,7 @@ import { type AppSettings, FAKE_KEY, MODEL, settingsFor } from "./app/settings.j
 import { appTable, truthTable } from "./app/tables.js";
 
 /**
- * The summarizer CLI (apps/summarizer) on 1,000 generated documents of mixed length, against the
+ * The summarizer CLI (apps/summarizer) on 1,000 and 4,000 generated documents of mixed length, against the
  * emulator, as a user would run it: `summarize <dir> --provider anthropic --base-url <url> --json`.
  */
 
@@ -83,32 +83,40 @@ export interface AppSummary {
 
 export const appBenchmark: Benchmark = {
   name: "app",
-  title: "The app: the summarizer CLI on 1,000 documents against the emulator",
+  title: "The app: the summarizer CLI on 1,000 and 4,000 documents against the emulator",
   description:
-    "apps/summarizer on 1,000 generated documents of mixed length: makespan vs the lower bound, 429s, peak RSS, reported cost vs the emulator's ground truth.",
+    "apps/summarizer on 1,000 and 4,000 generated documents of mixed length: makespan vs the lower bound, 429s, peak RSS and its growth with the corpus, reported cost vs the emulator's ground truth.",
   run: (options) => runApp(options),
 };
 
 async function runApp(options: RunOptions) {
   const rounds = options.rounds ?? (options.smoke ? 1 : 2);
   return measureBenchmark(appBenchmark, options, rounds, async () => {
-    const settings = settingsFor(options.smoke);
+    const base = settingsFor(options.smoke);
     const launch = findCli();
-    const runs: AppRun[] = [];
+    const corpora: { settings: AppSettings; runs: AppRun[]; summary: AppSummary | undefined }[] = [];
     if (launch.how !== "missing") {
       const workDir = await mkdtemp(path.join(os.tmpdir(), "sluice-bench-app-"));
       try {
-        const docsDir = path.join(workDir, "docs");
-        const lengths = await writeDocuments(docsDir, settings);
-        options.log(
-          `app: ${settings.documents} documents, ${integer(lengths.reduce((sum, tokens) => sum + tokens, 0))} tokens in all`,
-        );
-        for (let round = 1; round <= rounds; round++) {
-          const run = await runOnce(launch, docsDir, path.join(workDir, `out-${round}`), settings, round);
-          runs.push(run);
+        for (const documents of base.corpora) {
+          const settings = { ...base, documents };
+          const docsDir = path.join(workDir, `docs-${documents}`);
+          const lengths = await writeDocuments(docsDir, settings);
           options.log(
-            `app round ${round}: ${run.ok ? `${seconds(run.wallMs)}, ${run.emulator.admitted} calls, ${run.emulator.rateLimited} 429s, peak ${megabytes(run.peakKb)}` : `FAILED ${run.error}`}`,
+            `app: ${documents} documents, ${integer(lengths.reduce((sum, tokens) => sum + tokens, 0))} tokens in all`,
           );
+          const runs: AppRun[] = [];
+          for (let round = 1; round <= rounds; round++) {
+            const outDir = path.join(workDir, `out-${documents}-${round}`);
+            const run = await runOnce(launch, docsDir, outDir, settings, round);
+            runs.push(run);
+            options.log(
+              `app ${documents} documents, round ${round}: ${run.ok ? `${seconds(run.wallMs)}, ${run.emulator.admitted} calls, ${run.emulator.rateLimited} 429s, peak ${megabytes(run.peakKb)}` : `FAILED ${run.error}`}`,
+            );
+            await rm(outDir, { recursive: true, force: true });
+          }
+          corpora.push({ settings, runs, summary: runs.length === 0 ? undefined : summarizeApp(runs) });
+          await rm(docsDir, { recursive: true, force: true });
         }
       } finally {
         await rm(workDir, { recursive: true, force: true });
@@ -116,16 +124,30 @@ async function runApp(options: RunOptions) {
     } else {
       options.log("app: apps/summarizer has neither dist/cli.js nor src/cli.ts; reported as pending");
     }
-    const summary = runs.length === 0 ? undefined : summarizeApp(runs);
+    const first = corpora.find((corpus) => corpus.summary !== undefined);
     return {
-      tables: [appTable(settings, launch, summary, rounds), ...(summary ? [truthTable(summary, runs)] : [])],
+      tables: [
+        appTable(base, launch, corpora, rounds),
+        ...(first?.summary ? [truthTable(first.summary, first.runs)] : []),
+      ],
       settings: {
-        ...settings,
+        ...base,
         model: MODEL,
         launch: launch.how,
         cli: launch.how === "missing" ? null : launch.command,
       },
-      results: { runs, summary: summary ?? null, pending: launch.how === "missing" },
+      results: {
+        runs: corpora.flatMap((corpus) =>
+          corpus.runs.map((run) => ({ documents: corpus.settings.documents, ...run })),
+        ),
+        summaries: corpora.map((corpus) => ({
+          documents: corpus.settings.documents,
+          summary: corpus.summary ?? null,
+        })),
+        // The first corpus's, as before corpus sizes were added.
+        summary: first?.summary ?? null,
+        pending: launch.how === "missing",
+      },
     };
   });
 }
@@ -173,7 +195,7 @@ async function runOnce(
     seed: settings.seed,
   });
   const proxy = await startLimitProxy(emulator.url, settings.timeScale);
-  const rssFile = path.join(path.dirname(outDir), `rss-${round}.json`);
+  const rssFile = `${outDir}.rss.json`;
   try {
     const [executable, ...prefix] = launch.command;
     const args = [
