@@ -17,7 +17,7 @@ describe.skipIf(binary === undefined)("RedisThrottleStore", () => {
   });
   afterAll(async () => {
     await Promise.all(stores.map((store) => store.close()));
-    await server?.stop();
+    await server?.close();
   });
 
   async function connect(
