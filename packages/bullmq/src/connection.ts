@@ -1,5 +1,5 @@
+import { connectWithin } from "@sluice/throttle-redis";
 import { Redis, type RedisOptions } from "ioredis";
-import { RedisUnreachableError } from "./errors.js";
 
 /** A Redis URL (`redis://host:6379`) or ioredis options with a host and port. */
 export type RedisConnection = string | RedisOptions;
@@ -23,23 +23,6 @@ export async function connectRedis(connection: RedisConnection, timeoutMs = 5_00
       : new Redis({ ...connection, ...options });
   // Errors while reconnecting are expected during an outage; the commands wait for the reconnect.
   redis.on("error", () => {});
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      new Promise<void>((resolve, reject) => {
-        redis.once("ready", resolve);
-        redis.once("error", reject);
-        redis.connect().catch(reject);
-      }),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
-  } catch (cause) {
-    redis.disconnect();
-    throw new RedisUnreachableError(url, { cause });
-  } finally {
-    clearTimeout(timer);
-  }
+  await connectWithin(redis, url, timeoutMs);
   return redis;
 }

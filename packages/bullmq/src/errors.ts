@@ -1,20 +1,9 @@
 import { SluiceError } from "@sluice/core";
 
-/** Redis did not answer when the runner or worker started; nothing was sent. */
-export class RedisUnreachableError extends SluiceError {
-  readonly url: string;
-
-  constructor(url: string, options?: { cause?: unknown }) {
-    const reason = options?.cause instanceof Error ? ` (${options.cause.message})` : "";
-    super(
-      "redis_unreachable",
-      `Could not reach Redis at ${url}${reason}. Start redis-server (apt install redis-server, ` +
-        "brew install redis) or pass the URL of a running one.",
-      options,
-    );
-    this.url = url;
-  }
-}
+// One class for "Redis is not there at start" in every Sluice package: a pool's workers and the
+// shared quota they spend connect to the same Redis, and `instanceof` must hold whichever of the two
+// noticed first. Its home is the lower package; this one re-exports it.
+export { RedisUnreachableError } from "@sluice/throttle-redis";
 
 /** Another live producer holds the run id: two producers of one run would submit and collect twice. */
 export class RunInUseError extends SluiceError {

@@ -6,19 +6,19 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { BullmqRunner } from "./index.js";
 // @ts-expect-error plain JavaScript fixtures, shared with the worker processes
 import { Square } from "./testing/fixture-nodes.mjs";
-import { type RedisServer, redisAvailable, startRedisServer, waitUntil } from "./testing/redis-server.js";
+import { type RedisServer, redisServerForTests, startRedisServer, waitUntil } from "./testing/index.js";
 import { countBy, readEffects, spawnWorker, type WorkerProcess } from "./testing/worker-processes.js";
 
-const hasRedis = redisAvailable();
+const binary = redisServerForTests();
 let counter = 0;
 
-describe.runIf(hasRedis)("worker processes", () => {
+describe.skipIf(binary === undefined)("worker processes", () => {
   let server: RedisServer;
   let dir: string;
   const workers: WorkerProcess[] = [];
 
   beforeAll(async () => {
-    server = await startRedisServer();
+    server = await startRedisServer({ binary });
     dir = mkdtempSync(join(tmpdir(), "sluice-bullmq-proc-"));
   });
   afterEach(async () => {

@@ -2,6 +2,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Flow, type SluiceEvent } from "@sluice/core";
+import {
+  RedisThrottleStore,
+  RedisUnreachableError as StoreRedisUnreachableError,
+} from "@sluice/throttle-redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   BullmqRunner,
@@ -16,19 +20,25 @@ import {
 } from "./index.js";
 // @ts-expect-error plain JavaScript fixtures, shared with the worker processes
 import { GreetAll, nodes, Square } from "./testing/fixture-nodes.mjs";
-import { type RedisServer, redisAvailable, startRedisServer, waitUntil } from "./testing/redis-server.js";
+import {
+  freePort,
+  type RedisServer,
+  redisServerForTests,
+  startRedisServer,
+  waitUntil,
+} from "./testing/index.js";
 import { countBy, readEffects } from "./testing/worker-processes.js";
 
-const hasRedis = redisAvailable();
+const binary = redisServerForTests();
 let queueCounter = 0;
 const newQueue = () => `t${process.pid}-${++queueCounter}`;
 
-describe.runIf(hasRedis)("BullmqRunner with an in-process worker", () => {
+describe.skipIf(binary === undefined)("BullmqRunner with an in-process worker", () => {
   let server: RedisServer;
   let dir: string;
 
   beforeAll(async () => {
-    server = await startRedisServer();
+    server = await startRedisServer({ binary });
     dir = mkdtempSync(join(tmpdir(), "sluice-bullmq-"));
   });
   afterAll(async () => {
@@ -167,6 +177,21 @@ describe.runIf(hasRedis)("BullmqRunner with an in-process worker", () => {
     expect(away).toMatchObject({ code: "redis_unreachable" });
     expect((away as Error).message).toContain("redis://127.0.0.1:1");
     expect(Date.now() - startedAt).toBeLessThan(10_000);
+  });
+
+  it("RedisUnreachableError is one class with @sluice/throttle-redis's: instanceof holds both ways", async () => {
+    const url = `redis://127.0.0.1:${await freePort()}`;
+    const fromWorker = await startWorker({ connection: url, queue: newQueue(), nodes }).catch(
+      (e: unknown) => e,
+    );
+    const fromStore = await RedisThrottleStore.connect({ url, quota: "q" }).catch((e: unknown) => e);
+    expect(RedisUnreachableError).toBe(StoreRedisUnreachableError);
+    expect(fromWorker).toBeInstanceOf(StoreRedisUnreachableError);
+    expect(fromStore).toBeInstanceOf(RedisUnreachableError);
+    for (const error of [fromWorker, fromStore]) {
+      expect(error).toMatchObject({ code: "redis_unreachable", url, retryable: false });
+      expect((error as Error).cause).toMatchObject({ code: "ECONNREFUSED" });
+    }
   });
 
   it("sends a job that vanished without a result again, and fails the item once maxResubmits is spent", async () => {

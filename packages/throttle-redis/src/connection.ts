@@ -16,12 +16,11 @@ export function quotaPrefix(quota: string): string {
 }
 
 /**
- * Connects once, within `timeoutMs`, or throws RedisUnreachableError naming the URL: a wrong URL at
- * start is a setup mistake to report, not something to retry forever. Once connected, a lost
- * connection is retried for as long as the process runs (admission waits meanwhile).
+ * Connects the store's client once, within `timeoutMs`, or throws RedisUnreachableError naming the
+ * URL. Once connected, a lost connection is retried for as long as the process runs (admission
+ * waits meanwhile).
  */
 export async function connectClient(url: string, timeoutMs: number): Promise<QuotaClient> {
-  let lastError: unknown;
   const client = new Redis(url, {
     lazyConnect: true,
     connectTimeout: timeoutMs,
@@ -29,15 +28,44 @@ export async function connectClient(url: string, timeoutMs: number): Promise<Quo
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     commandTimeout: 5_000,
+    // No retries until the first connection is up: `connectWithin` reports the first failure.
     retryStrategy: () => null,
   }) as QuotaClient;
-  client.on("error", (error: unknown) => {
-    lastError = error;
-  });
+  // Errors while reconnecting are expected during an outage: admission waits for the reconnect.
+  client.on("error", () => {});
   client.defineCommand("sluiceLease", { numberOfKeys: 1, lua: LEASE });
   client.defineCommand("sluiceUpdate", { numberOfKeys: 1, lua: UPDATE });
   client.defineCommand("sluicePause", { numberOfKeys: 1, lua: PAUSE });
   client.defineCommand("sluiceState", { numberOfKeys: 1, lua: STATE });
+  await connectWithin(client, url, timeoutMs);
+  client.options.retryStrategy = (times: number) => Math.min(50 * times, 500);
+  return client;
+}
+
+/**
+ * Connects an ioredis client made with `lazyConnect: true` and waits until Redis answers, within
+ * `timeoutMs`; else disconnects it and throws RedisUnreachableError naming `url`, with Redis's own
+ * error (ECONNREFUSED, a DNS failure, a refused AUTH) as the cause. A wrong URL at start is a setup
+ * mistake to report, not something to retry forever; what the client does once up (reconnect,
+ * queue commands) is its own options' business. `@sluice/bullmq` connects its clients with it too,
+ * so both packages fail the same way.
+ *
+ * @example
+ * const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: null });
+ * await connectWithin(redis, url, 5_000); // or RedisUnreachableError
+ */
+export async function connectWithin(
+  // Only what it calls: a client from another copy of ioredis fits too.
+  client: Pick<Redis, "connect" | "disconnect" | "on" | "off">,
+  url: string,
+  timeoutMs: number,
+): Promise<void> {
+  // connect() rejects with a bare "Connection is closed."; the reason comes as an "error" event.
+  let lastError: unknown;
+  const onError = (error: unknown) => {
+    lastError = error;
+  };
+  client.on("error", onError);
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
@@ -51,7 +79,6 @@ export async function connectClient(url: string, timeoutMs: number): Promise<Quo
     throw new RedisUnreachableError(url, { cause: lastError ?? error });
   } finally {
     clearTimeout(timer);
+    client.off("error", onError);
   }
-  client.options.retryStrategy = (times: number) => Math.min(50 * times, 500);
-  return client;
 }

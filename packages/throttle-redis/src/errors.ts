@@ -1,6 +1,10 @@
 import { ThrottleError } from "@sluice/throttle";
 
-/** Redis could not be reached when the store connected; the message names the URL and what to do. */
+/**
+ * Redis could not be reached at start: a `RedisThrottleStore` connecting, or `@sluice/bullmq`'s
+ * runner or worker starting (that package re-exports this class, so `instanceof` holds for both).
+ * Nothing was sent; the message names the URL and what to do.
+ */
 export class RedisUnreachableError extends ThrottleError {
   readonly url: string;
 

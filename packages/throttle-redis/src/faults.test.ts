@@ -15,7 +15,7 @@ describe.skipIf(binary === undefined)("faults", () => {
     server = await startRedisServer({ binary });
   });
   afterAll(async () => {
-    await server?.stop();
+    await server?.close();
   });
 
   it("a killed process's concurrency slots expire, and the others take them", async () => {
@@ -76,7 +76,7 @@ describe.skipIf(binary === undefined)("faults", () => {
     // and one more may have been on its way back (2, leaseShare × burst).
     expect(started - atOutage).toBeLessThanOrEqual(7);
     expect(store.ready).toBe(false);
-    await server.restart();
+    await server.start();
     await Promise.all(jobs);
     expect(started).toBe(60);
     await throttle.close();

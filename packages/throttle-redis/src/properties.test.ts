@@ -47,7 +47,7 @@ describe.skipIf(binary === undefined)("invariants across processes sharing one R
     server = await startRedisServer({ binary });
   });
   afterAll(async () => {
-    await server?.stop();
+    await server?.close();
   });
 
   it("per bucket, admits at most max(burst, largest) + rate × W in any window; never more in flight than the shared cap; aborted queued jobs never start", async () => {

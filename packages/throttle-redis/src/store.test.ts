@@ -1,6 +1,8 @@
 // The store against a real redis-server: sharing, learned limits, shared pauses, bad input.
 import { Throttle, ThrottleArgumentError } from "@sluice/throttle";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectWithin } from "./connection.js";
 import { RedisUnreachableError } from "./errors.js";
 import { RedisThrottleStore } from "./store.js";
 import { freePort, type RedisServer, redisServerForTests, startRedisServer } from "./testing/index.js";
@@ -17,7 +19,7 @@ describe.skipIf(binary === undefined)("RedisThrottleStore", () => {
   });
   afterAll(async () => {
     await Promise.all(stores.map((store) => store.close()));
-    await server?.stop();
+    await server?.close();
   });
 
   async function connect(
@@ -139,6 +141,25 @@ describe.skipIf(binary === undefined)("RedisThrottleStore", () => {
     expect((error as RedisUnreachableError).code).toBe("redis_unreachable");
     expect((error as Error).message).toContain(url);
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it("connectWithin: another client reaches a running Redis, or fails the same way with Redis's own reason", async () => {
+    const up = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: null });
+    await connectWithin(up, server.url, 5_000);
+    expect(await up.ping()).toBe("PONG");
+    up.disconnect();
+
+    const url = `redis://127.0.0.1:${await freePort()}`;
+    const down = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: null });
+    const error = await connectWithin(down, url, 5_000).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RedisUnreachableError);
+    expect((error as Error).message).toContain(url);
+    expect((error as Error).cause).toMatchObject({ code: "ECONNREFUSED" });
+    // It gave up: no reconnect follows (the first would come within 50 ms).
+    let attempts = 0;
+    down.on("connecting", () => attempts++);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(attempts).toBe(0);
   });
 
   it("rejects bad options with what to pass", async () => {

@@ -1,6 +1,6 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { type RedisServer, redisAvailable, startRedisServer, waitUntil } from "@sluice/bullmq/testing";
+import { type RedisServer, redisServerForTests, startRedisServer, waitUntil } from "@sluice/bullmq/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT } from "../exit-codes.js";
 import {
@@ -14,7 +14,7 @@ import {
 } from "../test-support.js";
 import { workerFlags } from "./pool-session.js";
 
-const hasRedis = redisAvailable();
+const binary = redisServerForTests();
 const KEY = { ANTHROPIC_API_KEY: "sk-test-key" };
 
 /** The flags by which producer and workers reach the same Redis and the same emulator. */
@@ -51,10 +51,10 @@ describe("workerFlags", () => {
   });
 });
 
-describe.runIf(hasRedis)("summarize across a pool of workers", () => {
+describe.skipIf(binary === undefined)("summarize across a pool of workers", () => {
   let redis: RedisServer;
   beforeAll(async () => {
-    redis = await startRedisServer();
+    redis = await startRedisServer({ binary });
   });
   afterAll(async () => {
     await redis?.close();

@@ -27,7 +27,7 @@ describe.skipIf(binary === undefined)("SharedQuota: the pool's workers spend one
     redis = await startRedisServer();
   });
   afterAll(async () => {
-    await redis?.stop();
+    await redis?.close();
   });
 
   it("what one worker spends, another worker on the same key cannot; a worker on another key can", async () => {

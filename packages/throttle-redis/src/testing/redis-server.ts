@@ -1,18 +1,27 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { createServer } from "node:net";
+import { existsSync, rmSync } from "node:fs";
+import { createServer, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-/** A private redis-server on a free loopback port, for tests. */
+/**
+ * A private redis-server on a free loopback port, for tests. It never saves on its own
+ * (`--save "" --appendonly no`); `stop({ keepData: true })` saves once, so that `start()` comes
+ * back with the data, as a Redis with persistence would after a restart.
+ */
 export interface RedisServer {
   /** `redis://127.0.0.1:<port>` */
   readonly url: string;
   readonly port: number;
-  /** Stops the server (its data is gone: it never saves). */
-  stop(): Promise<void>;
-  /** Starts it again on the same port, empty (a Redis restart). */
-  restart(): Promise<void>;
+  /**
+   * Stops the server, as an outage would. Its data is gone, unless `keepData`: then it is saved
+   * first (SHUTDOWN SAVE) and `start()` loads it. The port stays this server's for `start()`.
+   */
+  stop(options?: { keepData?: boolean }): Promise<void>;
+  /** Starts it again on the same port: empty, or with what `stop({ keepData: true })` saved. */
+  start(): Promise<void>;
+  /** Stops it for good and removes what it saved; call it in `afterAll`. Safe to call twice. */
+  close(): Promise<void>;
 }
 
 const HOW_TO_INSTALL =
@@ -66,7 +75,7 @@ export async function freePort(): Promise<number> {
 
 /**
  * Starts `redis-server --port <free> --save "" --appendonly no --bind 127.0.0.1` and resolves once it
- * accepts connections (within 15 s, or rejects with its output). Stop it in `afterAll`.
+ * accepts connections (within 15 s, or rejects with its output). Close it in `afterAll`.
  */
 export async function startRedisServer(
   options: { binary?: string; port?: number } = {},
@@ -74,26 +83,42 @@ export async function startRedisServer(
   const binary = options.binary ?? findRedisServer();
   if (binary === undefined) throw new Error(`redis-server not found. ${HOW_TO_INSTALL}`);
   const port = options.port ?? (await freePort());
-  let child: ChildProcess | undefined = await launch(binary, port);
+  // Its own file name in the shared temp directory: what one server saves, no other loads.
+  const dbfilename = `sluice-redis-${port}-${process.pid}.rdb`;
+  const saved = path.join(tmpdir(), dbfilename);
+  rmSync(saved, { force: true });
+  let child: ChildProcess | undefined = await launch(binary, port, dbfilename);
+  let closed = false;
+
+  const stop = async (stopOptions: { keepData?: boolean } = {}) => {
+    const running = child;
+    child = undefined;
+    if (running !== undefined) await terminate(running, port, stopOptions.keepData === true);
+    if (stopOptions.keepData !== true) rmSync(saved, { force: true });
+  };
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
-    async stop() {
-      const running = child;
-      child = undefined;
-      if (running !== undefined) await terminate(running);
+    stop,
+    async start() {
+      if (closed) throw new Error(`The redis-server on port ${port} was closed; start a new one.`);
+      if (child !== undefined) return;
+      child = await launch(binary, port, dbfilename);
     },
-    async restart() {
-      if (child !== undefined) await terminate(child);
-      child = await launch(binary, port);
+    async close() {
+      closed = true;
+      await stop();
     },
   };
 }
 
-async function launch(binary: string, port: number): Promise<ChildProcess> {
+async function launch(binary: string, port: number, dbfilename: string): Promise<ChildProcess> {
   const child = spawn(
     binary,
-    ["--port", String(port), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1", "--dir", tmpdir()],
+    [
+      ...["--port", String(port), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1"],
+      ...["--dir", tmpdir(), "--dbfilename", dbfilename],
+    ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let output = "";
@@ -104,6 +129,7 @@ async function launch(binary: string, port: number): Promise<ChildProcess> {
     }, 15_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
+      // Printed once the saved data (if any) is loaded, so a restarted server is ready with it.
       if (output.includes("Ready to accept connections")) {
         clearTimeout(timer);
         resolve();
@@ -115,6 +141,10 @@ async function launch(binary: string, port: number): Promise<ChildProcess> {
       clearTimeout(timer);
       reject(new Error(`redis-server on port ${port} exited (${code}) before it was ready:\n${output}`));
     });
+    child.once("error", (error) => {
+      clearTimeout(timer);
+      reject(new Error(`Could not run ${binary} (${error.message}). ${HOW_TO_INSTALL}`, { cause: error }));
+    });
   });
   child.stdout!.removeAllListeners("data");
   child.stderr!.removeAllListeners("data");
@@ -123,11 +153,37 @@ async function launch(binary: string, port: number): Promise<ChildProcess> {
   return child;
 }
 
-async function terminate(child: ChildProcess): Promise<void> {
+async function terminate(child: ChildProcess, port: number, save: boolean): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+  // SIGTERM saves nothing under `--save ""`; SHUTDOWN SAVE writes the data for the next start.
+  if (save) await sendCommand(port, ["SHUTDOWN", "SAVE"]).catch(() => child.kill("SIGTERM"));
+  else child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
   await exited;
   clearTimeout(timer);
+}
+
+/** One RESP command over a raw socket, so stopping with a save needs no client library. */
+function sendCommand(port: number, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = new Socket();
+    const timer = setTimeout(() => socket.destroy(new Error("redis command timed out")), 5_000);
+    let reply = "";
+    socket.once("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    socket.on("data", (data) => {
+      reply += data.toString();
+    });
+    // SHUTDOWN answers nothing when it succeeds: the server closes the connection.
+    socket.once("close", () => {
+      clearTimeout(timer);
+      resolve(reply);
+    });
+    socket.connect(port, "127.0.0.1", () => {
+      socket.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("")}`);
+    });
+  });
 }
