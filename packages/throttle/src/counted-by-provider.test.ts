@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Throttle } from "./index.js";
+import { MemoryStore, type Throttle } from "./index.js";
 import { deferred, FakeProviderError, flush, outcome, virtualThrottle } from "./testing/virtual-time.js";
 
 // When headers set a bucket's level, the provider's figure already counts the attempts it has seen
@@ -107,6 +107,34 @@ describe("usage reports after the headers set the level", () => {
     expect(throttle.stats().buckets.outputTokens!.level).toBe(50_000);
     first.report({ outputTokens: 500 });
     expect(throttle.stats().buckets.outputTokens!.level).toBe(51_500);
+    await first.release();
+  });
+
+  it("a store that says its level is not the provider's figure (shared) still gets the refund", async () => {
+    // As a store shared by several processes answers: one response's figure does not set the shared level.
+    class SharedLike extends MemoryStore {
+      override lowerTo(slot: number, level: number, now: number): boolean {
+        super.lowerTo(slot, level, now);
+        return false;
+      }
+    }
+    const { throttle } = virtualThrottle({
+      inputTokensPerMinute: 60_000,
+      burstSeconds: 60,
+      spendRemaining: false,
+      store: new SharedLike(),
+    });
+    const first = running(throttle, { inputTokens: 10_000 });
+    await throttle.run(
+      async ({ reportUsage }) => {
+        reportUsage({ inputTokens: 8_000 });
+        throttle.observe({ status: 200, headers: inputHeaders(30_000) });
+      },
+      { cost: { inputTokens: 10_000 } },
+    );
+    expect(throttle.stats().buckets.inputTokens!.level).toBe(30_000);
+    first.report({ inputTokens: 8_000 });
+    expect(throttle.stats().buckets.inputTokens!.level).toBe(32_000);
     await first.release();
   });
 });

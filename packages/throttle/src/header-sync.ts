@@ -91,9 +91,12 @@ export class HeaderSync {
     // right. (A value rounded to the thousand may be up to 500 low; allowing for that when lowering
     // let 429s through in the benchmark, so it is taken as sent.)
     const before = store.snapshot(slot, now)?.level;
-    store.lowerTo(slot, remaining, now);
-    // The new level holds every attempt the provider had seen, at what it charged them.
-    if (changed(before, store.snapshot(slot, now)?.level)) this.countedByProvider(slot, undefined);
+    const adopted = store.lowerTo(slot, remaining, now);
+    // The new level holds every attempt the provider had seen, at what it charged them. A shared
+    // store says false: its level is not this response's figure, so the running attempts' refunds
+    // must still reach it (skipping them slowed a shared quota to 1 / 1.15 of its rate).
+    if (adopted === true || (adopted === undefined && changed(before, store.snapshot(slot, now)?.level)))
+      this.countedByProvider(slot, undefined);
     if (!options.spendRemaining || store.raiseTo === undefined) return;
     // Raise only to the least a rounded value may stand for, less what it may not have counted yet.
     const rounding = slot !== 0 && remaining > 0 && remaining % 1_000 === 0 ? ROUNDING_SLACK : 0;

@@ -52,8 +52,15 @@ export interface ThrottleStore {
   ): boolean;
   /** Gives back (positive) or charges (negative) units in one slot, outside admission. */
   adjust(slot: number, delta: number, now: number): void;
-  /** Lowers the level of `slot` to at most `level` (the provider reported less than we counted). */
-  lowerTo(slot: number, level: number, now: number): void;
+  /**
+   * Lowers the level of `slot` to at most `level` (the provider reported less than we counted).
+   * Returns whether the bucket now holds the provider's figure, which already counts the running
+   * attempts at what they were charged (their usage reports then leave the level alone): true for a
+   * private bucket that was lowered; false for a store that cannot say, such as one shared by
+   * several processes, whose shared level the provider's figure from one response does not set
+   * (their refunds stay due). A store that returns nothing is judged by whether its snapshot changed.
+   */
+  lowerTo(slot: number, level: number, now: number): boolean | undefined | void;
   /**
    * Optional: raises the level of `slot` to at least `level`, above the burst if need be, because
    * the provider reported that much headroom. A store without it keeps to the configured burst.
@@ -167,11 +174,13 @@ export class MemoryStore implements ThrottleStore {
     bucket.adjust(delta);
   }
 
-  lowerTo(slot: number, level: number, now: number): void {
+  lowerTo(slot: number, level: number, now: number): boolean {
     const bucket = this.buckets[slot];
-    if (bucket === undefined) return;
+    if (bucket === undefined) return false;
     bucket.refill(now);
-    if (level < bucket.level) bucket.level = level;
+    if (level >= bucket.level) return false;
+    bucket.level = level;
+    return true;
   }
 
   raiseTo(slot: number, level: number, now: number): void {
