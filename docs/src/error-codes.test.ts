@@ -39,6 +39,7 @@ describe("the error codes page", () => {
       "@sluice/core",
       "@sluice/throttle",
       "@sluice/throttle-redis",
+      "@sluice/bullmq",
       "@sluice/llm",
       "@sluice/llm-emulator",
     ]);
