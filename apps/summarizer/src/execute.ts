@@ -25,7 +25,6 @@ import { ProgressDisplay } from "./progress.js";
 import { openProvider, type ProviderSession } from "./providers.js";
 import type { RunIo } from "./run.js";
 import { RunStats } from "./stats.js";
-import type { StatusLine } from "./status-line.js";
 import { traceEvents, withTracing } from "./tracing.js";
 
 /** What `executeRun` needs from the caller besides the plan: the run's io but its stdout (the report's). */

@@ -60,7 +60,8 @@ export interface ThrottleStore {
    * several processes, whose shared level the provider's figure from one response does not set
    * (their refunds stay due). A store that returns nothing is judged by whether its snapshot changed.
    */
-  lowerTo(slot: number, level: number, now: number): boolean | undefined | void;
+  // biome-ignore lint/suspicious/noConfusingVoidType: stores written before the answer existed return void, and must still fit.
+  lowerTo(slot: number, level: number, now: number): boolean | void;
   /**
    * Optional: raises the level of `slot` to at least `level`, above the burst if need be, because
    * the provider reported that much headroom. A store without it keeps to the configured burst.
