@@ -1,4 +1,4 @@
-import { promises as fs, type Stats } from "node:fs";
+import { promises as fs, lstatSync, type Stats } from "node:fs";
 import path from "node:path";
 import { glob, isDynamicPattern } from "tinyglobby";
 
@@ -214,7 +214,7 @@ class Walker {
     for (const name of names) {
       if (name.startsWith(".") || name === "node_modules") continue;
       const child = path.join(directory, name);
-      const link = await lstatOrUndefined(child);
+      const link = lstatSyncOrUndefined(child);
       if (link !== undefined) children.push({ child, name, link });
     }
     children.sort((a, b) => Number(a.link.isSymbolicLink()) - Number(b.link.isSymbolicLink()));
@@ -332,8 +332,16 @@ class Walker {
 }
 
 async function lstatOrUndefined(file: string): Promise<Stats | undefined> {
+  return lstatSyncOrUndefined(file);
+}
+
+/**
+ * A blocking lstat, for the walk: inputs are found before anything else runs, and one awaited lstat
+ * per entry (a round trip through libuv's thread pool each) made finding 1,000 files take 90 ms.
+ */
+function lstatSyncOrUndefined(file: string): Stats | undefined {
   try {
-    return await fs.lstat(file);
+    return lstatSync(file);
   } catch {
     return undefined;
   }

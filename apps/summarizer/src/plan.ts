@@ -5,7 +5,7 @@ import { chunkText } from "./chunk.js";
 import type { DiscoveredFile, InputEntry, InputProblem } from "./inputs.js";
 import type { FileRecord } from "./journal.js";
 import { type CallEstimate, estimateDocument } from "./prompts.js";
-import { readTextFile } from "./read.js";
+import { readTextFileSync } from "./read.js";
 
 /** One input after the pre-pass: to summarize, finished earlier, or not summarizable. */
 export type PlanEntry =
@@ -44,7 +44,7 @@ export interface Plan {
 }
 
 /**
- * The pre-pass: reads every file once (one at a time per worker, text dropped right after), to
+ * The pre-pass: reads every file once (with blocking reads: nothing else runs yet; text dropped right after), to
  * validate it, hash it, count its chunks and estimate its calls; with --resume, matches it against
  * the journal. Used by --dry-run, and by a real run to know its work before the first call.
  *
@@ -83,7 +83,7 @@ export async function planRun(inputs: readonly InputEntry[], options: PlanOption
 }
 
 async function planFile(file: DiscoveredFile, options: PlanOptions): Promise<PlanEntry> {
-  const read = await readTextFile(file.absolute, { maxBytes: options.maxFileBytes });
+  const read = readTextFileSync(file.absolute, { maxBytes: options.maxFileBytes });
   if (!read.ok) {
     return {
       kind: "problem",

@@ -2,7 +2,14 @@ import { execFileSync } from "node:child_process";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { decode, hashBytes, readTextFile } from "./read.js";
+import {
+  decode,
+  hashBytes,
+  type ReadOptions,
+  type ReadResult,
+  readTextFile,
+  readTextFileSync,
+} from "./read.js";
 import { tempDir } from "./test-support.js";
 
 const MB = 1024 * 1024;
@@ -35,7 +42,13 @@ describe("decode", () => {
   });
 });
 
-describe("readTextFile", () => {
+// The plan reads with blocking calls, a run's nodes without: both must apply the same rules.
+const readers: [string, (file: string, options: ReadOptions) => Promise<ReadResult>][] = [
+  ["readTextFile", readTextFile],
+  ["readTextFileSync", async (file, options) => readTextFileSync(file, options)],
+];
+
+describe.each(readers)("%s", (_name, readTextFile) => {
   const limit = { maxBytes: 20 * MB };
 
   it("reads a text file", async () => {

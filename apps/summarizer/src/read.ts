@@ -1,5 +1,14 @@
 import { createHash } from "node:crypto";
-import { constants, promises as fs } from "node:fs";
+import {
+  closeSync,
+  constants,
+  promises as fs,
+  fstatSync,
+  openSync,
+  readFileSync,
+  readlinkSync,
+  type Stats,
+} from "node:fs";
 
 /** How a file that cannot be summarized is reported: `error` needs the user's attention, `skipped` does not. */
 export interface Unreadable {
@@ -39,29 +48,87 @@ export interface ReadOptions {
 export async function readTextFile(file: string, options: ReadOptions): Promise<ReadResult> {
   let handle: fs.FileHandle;
   try {
-    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
-    handle = await fs.open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    handle = await fs.open(file, OPEN_FLAGS);
   } catch (error) {
-    return openFailure(file, error);
+    const link = isNotFound(error) ? await fs.readlink(file).catch(() => undefined) : undefined;
+    return openFailure(error, link);
   }
   try {
-    const stats = await handle.stat();
-    if (!stats.isFile()) {
-      return unreadable(
-        "error",
-        "not_a_file",
-        `not a regular file (${kindOf(stats)}); only regular text files can be summarized`,
-      );
-    }
-    if (stats.size > options.maxBytes) return tooLarge(stats.size, options.maxBytes);
-    if (stats.size === 0) return unreadable("skipped", "empty", "empty file: nothing to summarize");
-    const bytes = await handle.readFile();
-    if (bytes.length > options.maxBytes) return tooLarge(bytes.length, options.maxBytes);
-    return decode(bytes);
+    const refused = refusedByStats(await handle.stat(), options);
+    if (refused !== undefined) return refused;
+    return checkedBytes(await handle.readFile(), options);
   } catch (error) {
-    return unreadable("error", "read_failed", `could not be read: ${describeFsError(error)}`);
+    return readFailure(error);
   } finally {
     await handle.close().catch(() => {});
+  }
+}
+
+/**
+ * `readTextFile` with blocking calls, for the plan before a run's first call: nothing else runs yet,
+ * and each asynchronous read costs about five round trips through libuv's thread pool, which made
+ * planning 1,000 small files take 0.18 s of a run's start. Same rules, same results.
+ */
+export function readTextFileSync(file: string, options: ReadOptions): ReadResult {
+  let descriptor: number;
+  try {
+    descriptor = openSync(file, OPEN_FLAGS);
+  } catch (error) {
+    return openFailure(error, isNotFound(error) ? readlinkOrUndefined(file) : undefined);
+  }
+  try {
+    const refused = refusedByStats(fstatSync(descriptor), options);
+    if (refused !== undefined) return refused;
+    return checkedBytes(readFileSync(descriptor), options);
+  } catch (error) {
+    return readFailure(error);
+  } finally {
+    try {
+      closeSync(descriptor);
+    } catch {
+      // Closing a descriptor we opened does not fail in a way the result depends on.
+    }
+  }
+}
+
+// O_NONBLOCK: opening a FIFO must not wait for a writer; the stats then refuse it.
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
+
+type FileStats = Pick<Stats, "isFile" | "isDirectory" | "isFIFO" | "isSocket" | "size">;
+
+/** Why the file is refused from its stats alone, or undefined to go on and read it. */
+function refusedByStats(stats: FileStats, options: ReadOptions): Unreadable | undefined {
+  if (!stats.isFile()) {
+    return unreadable(
+      "error",
+      "not_a_file",
+      `not a regular file (${kindOf(stats)}); only regular text files can be summarized`,
+    );
+  }
+  if (stats.size > options.maxBytes) return tooLarge(stats.size, options.maxBytes);
+  if (stats.size === 0) return unreadable("skipped", "empty", "empty file: nothing to summarize");
+  return undefined;
+}
+
+/** The file may have grown between the stat and the read: the cap holds on what was read. */
+function checkedBytes(bytes: Uint8Array, options: ReadOptions): ReadResult {
+  if (bytes.length > options.maxBytes) return tooLarge(bytes.length, options.maxBytes);
+  return decode(bytes);
+}
+
+function readFailure(error: unknown): Unreadable {
+  return unreadable("error", "read_failed", `could not be read: ${describeFsError(error)}`);
+}
+
+function isNotFound(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException).code === "ENOENT";
+}
+
+function readlinkOrUndefined(file: string): string | undefined {
+  try {
+    return readlinkSync(file);
+  } catch {
+    return undefined;
   }
 }
 
@@ -105,10 +172,10 @@ export function hashBytes(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
-async function openFailure(file: string, error: unknown): Promise<Unreadable> {
+/** Why the file could not be opened; `link` is where a path that was not found points, if it is a symlink. */
+function openFailure(error: unknown, link: string | undefined): Unreadable {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === "ENOENT") {
-    const link = await fs.readlink(file).catch(() => undefined);
     if (link !== undefined) {
       return unreadable("error", "dangling_symlink", `dangling symlink: its target ${link} does not exist`);
     }
