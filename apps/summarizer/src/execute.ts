@@ -210,7 +210,12 @@ function jobsOf({ plan, finished }: PreparedRun): FileJob[] {
     todo.map((entry) => entry.file),
     reserved,
   );
-  return todo.map((entry, index) => ({ index, file: entry.file, output: names.get(entry.file.absolute)! }));
+  return todo.map((entry, index) => ({
+    index,
+    file: entry.file,
+    output: names.get(entry.file.absolute)!,
+    plannedCalls: entry.estimate.calls,
+  }));
 }
 
 /** What the budget counts: dollars at the model's price, or input plus output tokens. */

@@ -4,7 +4,7 @@ import { finishFile, NO_USAGE } from "./finish-file.js";
 import { LoadFile } from "./load-file.js";
 import { describeCallError, errorCode } from "./model-call.js";
 import { type CallRetryOptions, isWorthRetrying, type SummarizerServices } from "./services.js";
-import type { FileParams, SummarizerShared } from "./shared.js";
+import type { FileJob, FileParams, SummarizerShared } from "./shared.js";
 import { TextSummarizer } from "./text-summarizer.js";
 import { WriteSummary } from "./write-summary.js";
 
@@ -41,10 +41,15 @@ export class SummarizeMultipleFiles extends ParallelBatchFlow<SummarizerShared> 
     super(perFile, { concurrency: filesInFlight, failFast: false, name: "SummarizeMultipleFiles" });
   }
 
+  // Job indexes in the order the files start; results come back in this order.
+  private order: readonly number[] = [];
+
   override async prep(shared: SummarizerShared): Promise<Iterable<FileParams>> {
+    this.order = startOrder(shared.jobs);
+    const order = this.order;
     // A generator: entries are produced as window slots free up, not all at once.
     return (function* () {
-      for (const job of shared.jobs) yield { index: job.index };
+      for (const index of order) yield { index };
     })();
   }
 
@@ -52,7 +57,7 @@ export class SummarizeMultipleFiles extends ParallelBatchFlow<SummarizerShared> 
     // Files whose flow threw (not a recorded failure) still get an outcome.
     const outcomes = results as Settled<unknown>[];
     for (const [position, result] of outcomes.entries()) {
-      const job = shared.jobs[position];
+      const job = shared.jobs[this.order[position] ?? -1];
       if (result.status !== "rejected" || job === undefined || shared.outcomes.has(job.index)) continue;
       await finishFile(this.services, shared, job.index, {
         status: "error",
@@ -63,4 +68,14 @@ export class SummarizeMultipleFiles extends ParallelBatchFlow<SummarizerShared> 
     }
     return "default";
   }
+}
+
+/**
+ * Files that take more than one call (parts, then combining rounds) start first, each group in input
+ * order. A split file's last call waits for its parts: started near the end, it was a tail of two
+ * calls' latency after everything else had finished (about 0.1 s of a 23 s run at the limits).
+ */
+export function startOrder(jobs: readonly FileJob[]): number[] {
+  const split = (job: FileJob) => (job.plannedCalls ?? 1) > 1;
+  return [...jobs.filter(split), ...jobs.filter((job) => !split(job))].map((job) => job.index);
 }

@@ -24,7 +24,12 @@ const FAST_RETRY = { maxRetries: 3, initialDelayMs: 1, maxDelayMs: 5 };
 async function summarize(
   files: Record<string, string>,
   model: ChatModel,
-  options: { chunkTokens?: number; budget?: BudgetLimit; filesInFlight?: number } = {},
+  options: {
+    chunkTokens?: number;
+    budget?: BudgetLimit;
+    filesInFlight?: number;
+    plannedCalls?: Record<string, number>;
+  } = {},
 ) {
   const root = tempDir();
   await writeFiles(root, files);
@@ -52,7 +57,14 @@ async function summarize(
     writesInFlight: new Set(),
   };
   const shared: SummarizerShared = {
-    jobs: entries.map((file, index) => ({ index, file, output: file.relative.replace(/\.txt$/, ".md") })),
+    jobs: entries.map((file, index) => ({
+      index,
+      file,
+      output: file.relative.replace(/\.txt$/, ".md"),
+      ...(options.plannedCalls?.[file.relative] === undefined
+        ? {}
+        : { plannedCalls: options.plannedCalls[file.relative] }),
+    })),
     outcomes: new Map(),
     work: new Map(),
   };
@@ -114,6 +126,22 @@ describe("SummarizeMultipleFiles", () => {
     expect(outcome).toMatchObject({ status: "ok", calls: model.calls.length });
     // The final summary is the combination of the first part's summary, so the text's start survives.
     expect(await fs.readFile(path.join(run.out, "long.md"), "utf8")).toContain("part0 note number 1");
+  });
+
+  it("starts the files that need several calls first, each group in input order", async () => {
+    const model = scriptedModel();
+    const long = Array.from({ length: 12 }, (_, index) => prose(`part${index}`, 4)).join("\n\n");
+    const files = { "a.txt": prose("apple", 3), "b.txt": long, "c.txt": prose("cherry", 3), "d.txt": long };
+    const run = await summarize(files, model, {
+      chunkTokens: 300,
+      filesInFlight: 1,
+      plannedCalls: { "a.txt": 1, "b.txt": 4, "c.txt": 1, "d.txt": 4 },
+    });
+    const finished = run.journal.flatMap((record) =>
+      record.type === "file" ? [path.basename(record.input)] : [],
+    );
+    expect(finished).toEqual(["b.txt", "d.txt", "a.txt", "c.txt"]);
+    expect([...run.shared.outcomes.values()].every((outcome) => outcome.status === "ok")).toBe(true);
   });
 
   it("retries a rate-limited call and records a file whose call keeps failing, while the others go on", async () => {

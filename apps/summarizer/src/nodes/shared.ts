@@ -8,6 +8,8 @@ export interface FileJob {
   readonly file: DiscoveredFile;
   /** Where its summary goes, relative to the output folder. */
   readonly output: string;
+  /** Model calls the plan expects (parts and combining rounds); undefined when not planned. */
+  readonly plannedCalls?: number;
 }
 
 /** How one input ended; becomes its index.json entry. */
